@@ -1,0 +1,70 @@
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { randomUUID } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { AppModule } from './app.module';
+import { AuthService } from './auth/auth.service';
+import { RequestWithPartner } from './auth/decorators';
+import { AppError } from './common/errors';
+import { AppConfig } from './config/config';
+import { createLogger, NestPinoLogger } from './observability/logger';
+import { MetricsService } from './observability/metrics';
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/**
+ * Builds the gateway: Fastify with one JSON logger, the GraphQL transport rules, authentication
+ * of every GraphQL request, and metrics. main.ts and every end-to-end test use this.
+ */
+export async function createApp(config: AppConfig, logger: Logger = createLogger(config.logLevel)): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    loggerInstance: logger,
+    bodyLimit: 2 * 1024 * 1024,
+    requestIdHeader: false,
+    genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
+    logger: new NestPinoLogger(logger),
+    bufferLogs: false,
+  });
+  const fastify = app.getHttpAdapter().getInstance();
+  const auth = app.get(AuthService);
+  const metrics = app.get(MetricsService);
+
+  fastify.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+    reply.header('x-request-id', request.id);
+    if (request.url.split('?')[0] !== '/graphql') return;
+    if (request.method === 'GET' && String(request.headers.upgrade ?? '').toLowerCase() === 'websocket') return; // authenticated in connection_init
+    if (request.method !== 'POST') {
+      return reply.code(405).header('allow', 'POST').send(graphqlError('METHOD_NOT_ALLOWED', 'GraphQL is served only as POST with Content-Type: application/json'));
+    }
+    const type = String(request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    if (type !== 'application/json') {
+      return reply.code(415).send(graphqlError('UNSUPPORTED_MEDIA_TYPE', 'GraphQL requests must have Content-Type: application/json'));
+    }
+    try {
+      await auth.authenticateRequest(request as unknown as RequestWithPartner);
+    } catch (e) {
+      if (e instanceof AppError) return reply.code(401).send(graphqlError(e.code, e.message));
+      throw e;
+    }
+  });
+
+  fastify.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
+    const route = request.routeOptions?.url ?? 'unmatched';
+    const operation = (request as unknown as RequestWithPartner).operationName ?? '-';
+    metrics.observe(request.method, route, operation, reply.statusCode, reply.elapsedTime / 1000);
+  });
+
+  app.enableShutdownHooks();
+  await app.init();
+  return app;
+}
+
+function graphqlError(code: string, message: string) {
+  return { data: null, errors: [{ message, extensions: { code } }] };
+}

@@ -1,0 +1,91 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG, AppConfig } from '../config/config';
+import { Partner } from '../partners/partner.entity';
+import { PartnerKey } from '../partners/partner-key.entity';
+import { PartnerKind } from '../partners/partner.enums';
+import { AssertionError, AssertionPartner, verifyPartnerAssertion } from './assertion-verifier';
+import { AuthenticatedPartner } from './authenticated-partner';
+import { RequestWithPartner } from './decorators';
+import { unauthenticated } from '../common/errors';
+
+interface CachedPartner {
+  partner: (AssertionPartner & { kind: PartnerKind }) | null;
+  loadedAt: number;
+}
+
+/**
+ * Authenticates partner assertions. A partner's status and keys are cached for at most
+ * AUTH_CACHE_TTL_MS (default 2 s): a change made on this replica invalidates the entry at once,
+ * and other replicas see it within that TTL (under the 5 s the profile allows).
+ */
+@Injectable()
+export class AuthService {
+  private readonly cache = new Map<string, CachedPartner>();
+
+  constructor(
+    private readonly db: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** Authenticates a request once; later calls for the same request share the result. */
+  authenticateRequest(request: RequestWithPartner): Promise<AuthenticatedPartner> {
+    request.authentication ??= this.authenticateHeader(request.headers.authorization).then((partner) => {
+      request.partner = partner;
+      return partner;
+    });
+    return request.authentication;
+  }
+
+  async authenticateHeader(header: string | string[] | undefined): Promise<AuthenticatedPartner> {
+    if (header === undefined) throw unauthenticated('missing Authorization header: send "Authorization: Bearer <assertion>"');
+    if (Array.isArray(header) || !/^Bearer [^\s]+$/.test(header)) {
+      throw unauthenticated('Authorization header must be "Bearer <assertion>"');
+    }
+    return this.authenticateAssertion(header.slice('Bearer '.length));
+  }
+
+  async authenticateAssertion(token: string): Promise<AuthenticatedPartner> {
+    let kind: PartnerKind | undefined;
+    try {
+      const verified = await verifyPartnerAssertion(token, {
+        audience: this.config.audience,
+        now: Math.floor(Date.now() / 1000),
+        loadPartner: async (id) => {
+          const p = await this.loadPartner(id);
+          kind = p?.kind;
+          return p;
+        },
+      });
+      return { id: verified.partnerId, kind: kind as PartnerKind, kid: verified.kid };
+    } catch (e) {
+      if (e instanceof AssertionError) throw unauthenticated(`authentication failed (${e.rule}): ${e.message}`);
+      throw e;
+    }
+  }
+
+  /** Forget a partner's cached status and keys (after a change on this replica). */
+  invalidate(partnerId: string): void {
+    this.cache.delete(partnerId);
+  }
+
+  private async loadPartner(id: string): Promise<CachedPartner['partner']> {
+    const now = Date.now();
+    const hit = this.cache.get(id);
+    if (hit && now - hit.loadedAt < this.config.authCacheTtlMs) return hit.partner;
+    const partner = await this.db.getRepository(Partner).findOne({ where: { id } });
+    let value: CachedPartner['partner'] = null;
+    if (partner) {
+      const keys = await this.db.getRepository(PartnerKey).find({ where: { partnerId: id } });
+      value = {
+        id: partner.id,
+        kind: partner.kind,
+        status: partner.status,
+        keys: keys.map((k) => ({ kid: k.kid, alg: k.alg, status: k.status, jwk: k.jwk })),
+      };
+    }
+    if (this.cache.size > 10_000) this.cache.clear();
+    this.cache.set(id, { partner: value, loadedAt: now });
+    return value;
+  }
+}

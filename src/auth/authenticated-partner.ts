@@ -1,0 +1,8 @@
+import { PartnerKind } from '../partners/partner.enums';
+
+/** Who is calling: set by authentication, read through @CurrentPartner(). */
+export interface AuthenticatedPartner {
+  id: string;
+  kind: PartnerKind;
+  kid: string;
+}

@@ -1,0 +1,54 @@
+/**
+ * Typed errors. Each domain throws an AppError with one of these codes; one formatter
+ * (graphql-errors.ts) maps them to GraphQL `extensions.code`, and REST routes map them to
+ * HTTP statuses. Anything else is reported as INTERNAL_SERVER_ERROR without details.
+ */
+export enum ErrorCode {
+  UNAUTHENTICATED = 'UNAUTHENTICATED',
+  FORBIDDEN = 'FORBIDDEN',
+  BAD_USER_INPUT = 'BAD_USER_INPUT',
+  NOT_FOUND = 'NOT_FOUND',
+  CONFLICT = 'CONFLICT',
+  INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
+}
+
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = 'AppError';
+  }
+}
+
+export const unauthenticated = (message: string) => new AppError(ErrorCode.UNAUTHENTICATED, message);
+export const forbidden = (message: string) => new AppError(ErrorCode.FORBIDDEN, message);
+export const badInput = (message: string, details?: Record<string, unknown>) =>
+  new AppError(ErrorCode.BAD_USER_INPUT, message, details);
+export const notFound = (message: string) => new AppError(ErrorCode.NOT_FOUND, message);
+export const conflict = (message: string) => new AppError(ErrorCode.CONFLICT, message);
+
+export function assertUnreachable(value: never): never {
+  throw new Error(`unreachable: ${String(value)}`);
+}
+
+export function httpStatusOf(code: ErrorCode): number {
+  switch (code) {
+    case ErrorCode.UNAUTHENTICATED:
+      return 401;
+    case ErrorCode.FORBIDDEN:
+      return 403;
+    case ErrorCode.BAD_USER_INPUT:
+      return 400;
+    case ErrorCode.NOT_FOUND:
+      return 404;
+    case ErrorCode.CONFLICT:
+      return 409;
+    case ErrorCode.INTERNAL_SERVER_ERROR:
+      return 500;
+    default:
+      return assertUnreachable(code);
+  }
+}

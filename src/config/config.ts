@@ -1,0 +1,126 @@
+import * as path from 'node:path';
+
+/** Raised when an environment variable has a bad value; the message names the variable. */
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
+    super(`Invalid configuration: ${variable} ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export interface AppConfig {
+  /** Unset means the embedded PGlite database under `dataDir`. */
+  databaseUrl: string | undefined;
+  dataDir: string;
+  port: number;
+  host: string;
+  audience: string;
+  issuer: string;
+  logLevel: LogLevel;
+  migrationsRun: boolean;
+  gatewayKeyFile: string | undefined;
+  /** Public JWKS (JSON text) for the bootstrap operator partner. */
+  operatorJwks: string | undefined;
+  metricsToken: string | undefined;
+  nodeEnv: string;
+  /** How long a replica may serve a partner's status and keys from memory, in ms. */
+  authCacheTtlMs: number;
+}
+
+type Env = Record<string, string | undefined>;
+
+function readInt(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(name, `must be an integer, got "${raw}"`);
+  const value = Number(raw.trim());
+  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function readBool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const v = raw.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+  if (['0', 'false', 'no', 'off'].includes(v)) return false;
+  throw new ConfigError(name, `must be true or false, got "${raw}"`);
+}
+
+function readName(env: Env, name: string, fallback: string): string {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^[\x21-\x7e]{1,256}$/.test(raw)) {
+    throw new ConfigError(name, 'must be 1..256 printable characters without spaces');
+  }
+  return raw;
+}
+
+function readDatabaseUrl(env: Env): string | undefined {
+  const raw = env.DATABASE_URL;
+  if (raw === undefined || raw.trim() === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('DATABASE_URL', 'is not a valid URL (expected postgres://user@host:port/database)');
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new ConfigError('DATABASE_URL', `must start with postgres:// or postgresql://, got "${url.protocol}//"`);
+  }
+  return raw;
+}
+
+function readOperatorJwks(env: Env): string | undefined {
+  const raw = env.OPERATOR_JWKS;
+  if (raw === undefined || raw.trim() === '') return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new ConfigError('OPERATOR_JWKS', 'is not valid JSON (expected {"keys":[...]})');
+  }
+  const keys = (parsed as { keys?: unknown })?.keys;
+  if (!Array.isArray(keys) || keys.length === 0) {
+    throw new ConfigError('OPERATOR_JWKS', 'must be a JWKS object with a non-empty "keys" array');
+  }
+  return raw;
+}
+
+/** Reads and validates the whole configuration once, at boot. */
+export function loadConfig(env: Env = process.env): AppConfig {
+  const logLevel = (env.LOG_LEVEL ?? 'info').trim().toLowerCase();
+  if (!LOG_LEVELS.includes(logLevel as LogLevel)) {
+    throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}, got "${env.LOG_LEVEL}"`);
+  }
+  const dataDir = path.resolve(env.DATA_DIR && env.DATA_DIR.trim() !== '' ? env.DATA_DIR : './data');
+  const keyFile = env.GATEWAY_KEY_FILE?.trim() ? path.resolve(env.GATEWAY_KEY_FILE) : undefined;
+  const metricsToken = env.METRICS_TOKEN?.trim() ? env.METRICS_TOKEN : undefined;
+  if (metricsToken !== undefined && metricsToken.length < 16) {
+    throw new ConfigError('METRICS_TOKEN', 'must be at least 16 characters long');
+  }
+  const host = env.HOST?.trim() || '0.0.0.0';
+  return {
+    databaseUrl: readDatabaseUrl(env),
+    dataDir,
+    port: readInt(env, 'PORT', 4000, 0, 65535),
+    host,
+    audience: readName(env, 'GATEWAY_AUDIENCE', 'risk-exchange'),
+    issuer: readName(env, 'GATEWAY_ISSUER', 'risk-exchange-gateway'),
+    logLevel: logLevel as LogLevel,
+    migrationsRun: readBool(env, 'MIGRATIONS_RUN', true),
+    gatewayKeyFile: keyFile,
+    operatorJwks: readOperatorJwks(env),
+    metricsToken,
+    nodeEnv: env.NODE_ENV?.trim() || 'development',
+    authCacheTtlMs: readInt(env, 'AUTH_CACHE_TTL_MS', 2000, 0, 4000),
+  };
+}
+
+export const APP_CONFIG = Symbol('APP_CONFIG');

@@ -1,0 +1,5 @@
+import { Partner } from '../partners/partner.entity';
+import { PartnerKey } from '../partners/partner-key.entity';
+
+/** Every entity of the app; the migrations must match these exactly (a test checks it). */
+export const ENTITIES = [Partner, PartnerKey];

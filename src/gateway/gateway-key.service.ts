@@ -1,0 +1,33 @@
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import * as path from 'node:path';
+import { CompactSign, type JWK } from 'jose';
+import { APP_CONFIG, AppConfig } from '../config/config';
+import { GatewayKey, loadOrCreateGatewayKey } from './gateway-key';
+
+/** Holds the gateway's signing key: GATEWAY_KEY_FILE, or DATA_DIR/gateway-key.jwk created on first start. */
+@Injectable()
+export class GatewayKeyService implements OnModuleInit {
+  private readonly logger = new Logger('GatewayKey');
+  private key: GatewayKey;
+
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+
+  async onModuleInit(): Promise<void> {
+    const file = this.config.gatewayKeyFile ?? path.join(this.config.dataDir, 'gateway-key.jwk');
+    this.key = await loadOrCreateGatewayKey(file, this.config.gatewayKeyFile === undefined);
+    if (this.key.created) this.logger.log(`generated the gateway signing key in ${file} (mode 0600), kid ${this.key.kid}`);
+  }
+
+  get kid(): string {
+    return this.key.kid;
+  }
+
+  jwks(): { keys: JWK[] } {
+    return { keys: [this.key.publicJwk] };
+  }
+
+  /** Signs a payload as a compact JWS with the gateway key. */
+  async sign(payload: Uint8Array, typ: string): Promise<string> {
+    return new CompactSign(payload).setProtectedHeader({ alg: 'EdDSA', kid: this.key.kid, typ }).sign(this.key.privateKey);
+  }
+}

@@ -1,0 +1,51 @@
+import { HttpException } from '@nestjs/common';
+import { GraphQLError, type ExecutionResult, type GraphQLFormattedError } from 'graphql';
+import type { Logger } from 'pino';
+import { AppError, ErrorCode } from '../common/errors';
+
+const HTTP_TO_CODE: Record<number, ErrorCode> = {
+  400: ErrorCode.BAD_USER_INPUT,
+  401: ErrorCode.UNAUTHENTICATED,
+  403: ErrorCode.FORBIDDEN,
+  404: ErrorCode.NOT_FOUND,
+  409: ErrorCode.CONFLICT,
+};
+
+/**
+ * Maps one error to what a partner sees. Our typed errors and GraphQL's own syntax/validation
+ * errors keep their message; anything else becomes a bare INTERNAL_SERVER_ERROR, so no stack
+ * trace, SQL or class name ever leaves the process.
+ */
+export function formatGraphQLError(error: GraphQLError, log?: Logger): GraphQLFormattedError {
+  const original = error.originalError;
+  const base = { locations: error.locations, path: error.path };
+  if (original instanceof AppError) {
+    return { ...base, message: original.message, extensions: { code: original.code, ...(original.details ?? {}) } };
+  }
+  if (original instanceof HttpException) {
+    const code = HTTP_TO_CODE[original.getStatus()] ?? ErrorCode.INTERNAL_SERVER_ERROR;
+    const message = code === ErrorCode.INTERNAL_SERVER_ERROR ? 'Internal server error' : original.message;
+    return { ...base, message, extensions: { code } };
+  }
+  if (!original || original instanceof GraphQLError) {
+    // Parse and validation errors, and argument coercion errors: safe and useful to show.
+    const fromValidation = error.path === undefined;
+    return { ...base, message: error.message, extensions: { code: fromValidation ? 'GRAPHQL_VALIDATION_FAILED' : ErrorCode.BAD_USER_INPUT } };
+  }
+  log?.error({ err: { type: original.name, message: original.message, stack: original.stack } }, 'unexpected error in a GraphQL operation');
+  return { ...base, message: 'Internal server error', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
+}
+
+/** Mercurius errorFormatter: formats every error; a document that did not execute answers 400. */
+export function mercuriusErrorFormatter(
+  execution: ExecutionResult & { errors: readonly GraphQLError[] },
+  context: { reply?: { log?: Logger } } | undefined,
+): { statusCode: number; response: ExecutionResult } {
+  const log = context?.reply?.log;
+  const errors = execution.errors.map((e) => formatGraphQLError(e instanceof GraphQLError ? e : new GraphQLError(String(e)), log));
+  const executed = 'data' in execution && execution.data !== undefined;
+  return {
+    statusCode: executed ? 200 : 400,
+    response: { data: executed ? execution.data : null, errors } as unknown as ExecutionResult,
+  };
+}

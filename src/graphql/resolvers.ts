@@ -1,0 +1,4 @@
+import { PartnersResolver } from '../partners/partners.resolver';
+
+/** Every resolver class; the schema generator prints the schema from these (a test checks the live app agrees). */
+export const RESOLVERS: Function[] = [PartnersResolver];

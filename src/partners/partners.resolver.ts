@@ -1,0 +1,74 @@
+import { Args, ID, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { AuthenticatedPartner } from '../auth/authenticated-partner';
+import { CurrentPartner, Permissions } from '../auth/decorators';
+import { Permission } from '../auth/permissions';
+import { notFound } from '../common/errors';
+import { PartnerStatus } from './partner.enums';
+import { PartnerConnection, PartnerType, RegisterPartnerInput } from './dto/partner.types';
+import { PartnersService } from './partners.service';
+
+@Resolver(() => PartnerType)
+export class PartnersResolver {
+  constructor(private readonly partnersService: PartnersService) {}
+
+  @Query(() => PartnerType, { description: 'The calling partner.' })
+  @Permissions(Permission.ReadSelf)
+  async me(@CurrentPartner() caller: AuthenticatedPartner): Promise<PartnerType> {
+    const partner = await this.partnersService.get(caller.id);
+    if (!partner) throw notFound('partner not found');
+    return partner;
+  }
+
+  @Query(() => PartnerConnection, { description: 'All partners, ordered by id (operator only).' })
+  @Permissions(Permission.ManagePartners)
+  partners(
+    @Args('first', { type: () => Int, nullable: true, description: 'Page size, 1..100 (default 20).' }) first?: number,
+    @Args('after', { type: () => String, nullable: true, description: 'Cursor of the last item of the previous page.' }) after?: string,
+  ): Promise<PartnerConnection> {
+    return this.partnersService.list(first, after);
+  }
+
+  @Query(() => PartnerType, { nullable: true, description: 'One partner by id, or null (operator only).' })
+  @Permissions(Permission.ManagePartners)
+  partner(@Args('id', { type: () => ID }) id: string): Promise<PartnerType | null> {
+    return this.partnersService.get(id);
+  }
+
+  @Mutation(() => PartnerType, { description: 'Registers a partner with its first keys (operator only).' })
+  @Permissions(Permission.ManagePartners)
+  registerPartner(@Args('input') input: RegisterPartnerInput): Promise<PartnerType> {
+    return this.partnersService.register(input);
+  }
+
+  @Mutation(() => PartnerType, { description: 'Adds a public key (JWK as JSON text): the operator, or the partner itself for rotation.' })
+  @Permissions(Permission.ManageOwnKeys)
+  addPartnerKey(
+    @CurrentPartner() caller: AuthenticatedPartner,
+    @Args('partnerId', { type: () => ID }) partnerId: string,
+    @Args('jwk', { description: 'One public JWK as JSON text.' }) jwk: string,
+  ): Promise<PartnerType> {
+    return this.partnersService.addKey(caller, partnerId, jwk);
+  }
+
+  @Mutation(() => PartnerType, { description: 'Revokes a key at once: the operator, or the partner itself (never its last active key).' })
+  @Permissions(Permission.ManageOwnKeys)
+  revokePartnerKey(
+    @CurrentPartner() caller: AuthenticatedPartner,
+    @Args('partnerId', { type: () => ID }) partnerId: string,
+    @Args('kid') kid: string,
+  ): Promise<PartnerType> {
+    return this.partnersService.revokeKey(caller, partnerId, kid);
+  }
+
+  @Mutation(() => PartnerType, { description: 'Suspends a partner: refused from its next request on (operator only).' })
+  @Permissions(Permission.ManagePartners)
+  suspendPartner(@CurrentPartner() caller: AuthenticatedPartner, @Args('id', { type: () => ID }) id: string): Promise<PartnerType> {
+    return this.partnersService.setStatus(caller, id, PartnerStatus.SUSPENDED);
+  }
+
+  @Mutation(() => PartnerType, { description: 'Reactivates a suspended partner (operator only).' })
+  @Permissions(Permission.ManagePartners)
+  reactivatePartner(@CurrentPartner() caller: AuthenticatedPartner, @Args('id', { type: () => ID }) id: string): Promise<PartnerType> {
+    return this.partnersService.setStatus(caller, id, PartnerStatus.ACTIVE);
+  }
+}

@@ -1,0 +1,185 @@
+import { Injectable } from '@nestjs/common';
+import { importJWK } from 'jose';
+import { DataSource, EntityManager, MoreThan } from 'typeorm';
+import { AuthService } from '../auth/auth.service';
+import { AuthenticatedPartner } from '../auth/authenticated-partner';
+import { kindHas, Permission } from '../auth/permissions';
+import { badInput, conflict, forbidden, notFound } from '../common/errors';
+import { decodeCursor, encodeCursor, pageSize } from '../common/pagination';
+import { JwkPolicyError, parseJwk, parseJwks, PublicJwk } from './jwk-policy';
+import { Partner } from './partner.entity';
+import { PartnerKey } from './partner-key.entity';
+import { KeyStatus, PARTNER_ID_PATTERN, PartnerKind, PartnerStatus } from './partner.enums';
+import { PartnerConnection, PartnerType, RegisterPartnerInput } from './dto/partner.types';
+
+/** Partners and their keys. Every change invalidates the auth cache of this replica at once. */
+@Injectable()
+export class PartnersService {
+  constructor(
+    private readonly db: DataSource,
+    private readonly auth: AuthService,
+  ) {}
+
+  async register(input: RegisterPartnerInput): Promise<PartnerType> {
+    const id = validatePartnerId(input.id);
+    const name = validateName(input.name);
+    if (!Object.values(PartnerKind).includes(input.kind)) throw badInput(`kind must be one of ${Object.values(PartnerKind).join(', ')}`);
+    const trustWeight = validateTrustWeight(input.trustWeight);
+    const keys = await parseKeys(() => parseJwks(input.jwks), 'jwks');
+    const created = await this.db.transaction(async (tx) => {
+      const inserted = await tx
+        .createQueryBuilder()
+        .insert()
+        .into(Partner)
+        .values({ id, name, kind: input.kind, status: PartnerStatus.ACTIVE, trustWeight })
+        .orIgnore()
+        .returning('id')
+        .execute();
+      if (inserted.raw.length === 0) throw conflict(`a partner with id "${id}" already exists`);
+      await tx.getRepository(PartnerKey).insert(keys.map((jwk) => ({ partnerId: id, kid: jwk.kid, alg: jwk.alg, jwk })));
+      return id;
+    });
+    this.auth.invalidate(created);
+    return this.get(created) as Promise<PartnerType>;
+  }
+
+  async addKey(caller: AuthenticatedPartner, partnerId: string, jwkText: string): Promise<PartnerType> {
+    this.assertMayManageKeysOf(caller, partnerId);
+    const [jwk] = await parseKeys(async () => [parseJwk(jwkText)], 'jwk');
+    await this.db.transaction(async (tx) => {
+      await lockPartner(tx, partnerId);
+      const existing = await tx.getRepository(PartnerKey).findOne({ where: { partnerId, kid: jwk.kid } });
+      if (existing) throw conflict(`kid "${jwk.kid}" is already used by partner "${partnerId}" (kids are never reused, even after revocation)`);
+      await tx.getRepository(PartnerKey).insert({ partnerId, kid: jwk.kid, alg: jwk.alg, jwk });
+    });
+    this.auth.invalidate(partnerId);
+    return this.get(partnerId) as Promise<PartnerType>;
+  }
+
+  async revokeKey(caller: AuthenticatedPartner, partnerId: string, kid: string): Promise<PartnerType> {
+    this.assertMayManageKeysOf(caller, partnerId);
+    await this.db.transaction(async (tx) => {
+      await lockPartner(tx, partnerId);
+      const keys = tx.getRepository(PartnerKey);
+      const key = await keys.findOne({ where: { partnerId, kid } });
+      if (!key) throw notFound(`partner "${partnerId}" has no key "${kid}"`);
+      if (key.status === KeyStatus.REVOKED) throw conflict(`key "${kid}" is already revoked`);
+      if (caller.id === partnerId) {
+        const active = await keys.count({ where: { partnerId, status: KeyStatus.ACTIVE } });
+        if (active <= 1) throw badInput(`key "${kid}" is your last active key; add a new key before revoking it`);
+      }
+      await keys.update({ partnerId, kid }, { status: KeyStatus.REVOKED, revokedAt: new Date() });
+    });
+    this.auth.invalidate(partnerId);
+    return this.get(partnerId) as Promise<PartnerType>;
+  }
+
+  async setStatus(caller: AuthenticatedPartner, partnerId: string, status: PartnerStatus): Promise<PartnerType> {
+    if (caller.id === partnerId && status === PartnerStatus.SUSPENDED) throw badInput('a partner cannot suspend itself');
+    await this.db.transaction(async (tx) => {
+      const partner = await lockPartner(tx, partnerId);
+      if (partner.status === status) throw conflict(`partner "${partnerId}" is already ${status}`);
+      await tx.getRepository(Partner).update({ id: partnerId }, { status });
+    });
+    this.auth.invalidate(partnerId);
+    return this.get(partnerId) as Promise<PartnerType>;
+  }
+
+  async get(id: string): Promise<PartnerType | null> {
+    const partner = await this.db.getRepository(Partner).findOne({ where: { id } });
+    if (!partner) return null;
+    const keys = await this.db.getRepository(PartnerKey).find({ where: { partnerId: id }, order: { createdAt: 'ASC', kid: 'ASC' } });
+    return toPartnerType(partner, keys);
+  }
+
+  async list(first: number | null | undefined, after: string | null | undefined): Promise<PartnerConnection> {
+    const size = pageSize(first);
+    const afterId = decodeCursor(after, (v) => PARTNER_ID_PATTERN.test(v));
+    const repo = this.db.getRepository(Partner);
+    const [rows, totalCount] = await Promise.all([
+      repo.find({ where: afterId ? { id: MoreThan(afterId) } : {}, order: { id: 'ASC' }, take: size + 1 }),
+      repo.count(),
+    ]);
+    const page = rows.slice(0, size);
+    const keys = page.length
+      ? await this.db.getRepository(PartnerKey).find({ where: page.map((p) => ({ partnerId: p.id })), order: { createdAt: 'ASC', kid: 'ASC' } })
+      : [];
+    const edges = page.map((p) => ({ cursor: encodeCursor(p.id), node: toPartnerType(p, keys.filter((k) => k.partnerId === p.id)) }));
+    return {
+      edges,
+      totalCount: Number(totalCount),
+      pageInfo: { hasNextPage: rows.length > size, endCursor: edges.length ? edges[edges.length - 1].cursor : null },
+    };
+  }
+
+  private assertMayManageKeysOf(caller: AuthenticatedPartner, partnerId: string): void {
+    if (caller.id !== partnerId && !kindHas(caller.kind, Permission.ManagePartners)) {
+      throw forbidden("only the operator may manage another partner's keys");
+    }
+  }
+}
+
+async function lockPartner(tx: EntityManager, partnerId: string): Promise<Partner> {
+  const partner = await tx.getRepository(Partner).findOne({ where: { id: partnerId }, lock: { mode: 'pessimistic_write' } });
+  if (!partner) throw notFound(`no partner "${partnerId}"`);
+  return partner;
+}
+
+/** Validates keys by the profile's rules, then proves each one imports as a real public key. */
+async function parseKeys(parse: () => PublicJwk[] | Promise<PublicJwk[]>, field: string): Promise<PublicJwk[]> {
+  let keys: PublicJwk[];
+  try {
+    keys = await parse();
+  } catch (e) {
+    if (e instanceof JwkPolicyError) throw badInput(`${field}: ${e.message}`, { field });
+    throw e;
+  }
+  for (const key of keys) {
+    try {
+      await importJWK({ ...key }, key.alg);
+    } catch {
+      throw badInput(`${field}: key "${key.kid}" is not a valid ${key.kty} public key`, { field });
+    }
+  }
+  return keys;
+}
+
+export function validatePartnerId(id: string): string {
+  if (typeof id !== 'string' || !PARTNER_ID_PATTERN.test(id)) {
+    throw badInput('id must match ^[a-z0-9][a-z0-9-]{1,62}$ (lowercase letters, digits and dashes, 2..63 characters)', { field: 'id' });
+  }
+  return id;
+}
+
+function validateName(name: string): string {
+  const trimmed = typeof name === 'string' ? name.trim() : '';
+  if (trimmed.length < 1 || trimmed.length > 200) throw badInput('name must be 1..200 characters', { field: 'name' });
+  if (/[\u0000-\u001f\u007f]/.test(trimmed)) throw badInput('name must not contain control characters', { field: 'name' });
+  return trimmed;
+}
+
+function validateTrustWeight(value: number | null | undefined): number {
+  if (value === undefined || value === null) return 0.5;
+  if (!Number.isFinite(value) || value < 0 || value > 1) throw badInput(`trustWeight must be in [0, 1], got ${value}`, { field: 'trustWeight' });
+  return Math.round(value * 1000) / 1000;
+}
+
+function toPartnerType(p: Partner, keys: PartnerKey[]): PartnerType {
+  return {
+    id: p.id,
+    name: p.name,
+    kind: p.kind,
+    status: p.status,
+    trustWeight: Number(p.trustWeight),
+    createdAt: p.createdAt,
+    updatedAt: p.updatedAt,
+    keys: keys.map((k) => ({
+      kid: k.kid,
+      alg: k.alg,
+      status: k.status,
+      publicJwk: JSON.stringify(k.jwk),
+      createdAt: k.createdAt,
+      revokedAt: k.revokedAt,
+    })),
+  };
+}
