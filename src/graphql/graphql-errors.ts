@@ -27,6 +27,11 @@ export function formatGraphQLError(error: GraphQLError, log?: Logger): GraphQLFo
     const message = code === ErrorCode.INTERNAL_SERVER_ERROR ? 'Internal server error' : original.message;
     return { ...base, message, extensions: { code } };
   }
+  const transport = original as (Error & { statusCode?: unknown; code?: unknown }) | undefined;
+  if (transport && typeof transport.statusCode === 'number' && transport.statusCode < 500 && String(transport.code).startsWith('FST_')) {
+    // Fastify's own request errors (a body that is not JSON, too large, ...).
+    return { message: transport.message, extensions: { code: 'BAD_REQUEST' } };
+  }
   if (!original || original instanceof GraphQLError) {
     // Parse and validation errors, and argument coercion errors: safe and useful to show.
     const fromValidation = error.path === undefined;

@@ -99,11 +99,11 @@ export function parseJwks(text: string): PublicJwk[] {
   try {
     parsed = JSON.parse(text);
   } catch {
-    throw new JwkPolicyError('jwks is not valid JSON; expected {"keys":[...]}');
+    throw new JwkPolicyError('not valid JSON; expected {"keys":[...]}');
   }
   const keys = (parsed as { keys?: unknown } | null)?.keys;
-  if (!Array.isArray(keys) || keys.length === 0) throw new JwkPolicyError('jwks must be an object with a non-empty "keys" array');
-  if (keys.length > 20) throw new JwkPolicyError('jwks holds more than 20 keys');
+  if (!Array.isArray(keys) || keys.length === 0) throw new JwkPolicyError('must be an object with a non-empty "keys" array');
+  if (keys.length > 20) throw new JwkPolicyError('holds more than 20 keys');
   const seen = new Set<string>();
   return keys.map((k, i) => {
     let key: PublicJwk;
@@ -124,7 +124,7 @@ export function parseJwk(text: string): PublicJwk {
   try {
     parsed = JSON.parse(text);
   } catch {
-    throw new JwkPolicyError('jwk is not valid JSON');
+    throw new JwkPolicyError('not valid JSON');
   }
   return validatePublicJwk(parsed);
 }
