@@ -16,7 +16,7 @@ export function printSortedSchema(schema: GraphQLSchema): string {
 
 /** Builds the schema from the resolver classes alone (no database). */
 export async function generateSchemaText(): Promise<string> {
-  const app = await NestFactory.create(GraphQLSchemaBuilderModule, { logger: false });
+  const app = await NestFactory.createApplicationContext(GraphQLSchemaBuilderModule, { logger: false });
   await app.init();
   const schema = await app.get(GraphQLSchemaFactory).create(RESOLVERS);
   await app.close();

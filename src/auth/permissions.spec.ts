@@ -1,0 +1,79 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { GraphQLSchemaBuilderModule, GraphQLSchemaFactory } from '@nestjs/graphql';
+import { GraphQLSchema } from 'graphql';
+import { RESOLVERS } from '../graphql/resolvers';
+import { PartnerKind } from '../partners/partner.enums';
+import { PERMISSIONS_KEY, PUBLIC_KEY } from './decorators';
+import { Permission, PERMISSIONS_BY_KIND } from './permissions';
+
+/**
+ * Every GraphQL operation with the permission it must declare. A new query, mutation or
+ * subscription fails this test until it is listed here (and in the README's table).
+ */
+const EXPECTED: Record<string, Permission[]> = {
+  'Query.me': [Permission.ReadSelf],
+  'Query.partners': [Permission.ManagePartners],
+  'Query.partner': [Permission.ManagePartners],
+  'Mutation.registerPartner': [Permission.ManagePartners],
+  'Mutation.addPartnerKey': [Permission.ManageOwnKeys],
+  'Mutation.revokePartnerKey': [Permission.ManageOwnKeys],
+  'Mutation.suspendPartner': [Permission.ManagePartners],
+  'Mutation.reactivatePartner': [Permission.ManagePartners],
+};
+
+async function buildSchema(): Promise<GraphQLSchema> {
+  const app = await NestFactory.createApplicationContext(GraphQLSchemaBuilderModule, { logger: false });
+  await app.init();
+  const schema = await app.get(GraphQLSchemaFactory).create(RESOLVERS);
+  await app.close();
+  return schema;
+}
+
+function declaredPermissions(): Map<string, { permissions?: Permission[]; isPublic: boolean }> {
+  const found = new Map<string, { permissions?: Permission[]; isPublic: boolean }>();
+  for (const resolver of RESOLVERS) {
+    const proto = resolver.prototype as Record<string, unknown>;
+    for (const method of Object.getOwnPropertyNames(proto)) {
+      const fn = proto[method] as object;
+      const type = Reflect.getMetadata('graphql:resolver_type', fn) as string | undefined;
+      if (!type || !['Query', 'Mutation', 'Subscription'].includes(type)) continue;
+      const name = (Reflect.getMetadata('graphql:resolver_name', fn) as string | undefined) ?? method;
+      found.set(`${type}.${name}`, {
+        permissions: Reflect.getMetadata(PERMISSIONS_KEY, fn) as Permission[] | undefined,
+        isPublic: Reflect.getMetadata(PUBLIC_KEY, fn) === true,
+      });
+    }
+  }
+  return found;
+}
+
+describe('permission of every operation', () => {
+  let operations: string[];
+  beforeAll(async () => {
+    const schema = await buildSchema();
+    operations = [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()]
+      .filter((t) => !!t)
+      .flatMap((t) => Object.keys(t!.getFields()).map((f) => `${t!.name}.${f}`));
+  });
+
+  it('lists every operation of the schema, and no operation that is gone', () => {
+    expect(operations.length).toBeGreaterThan(0);
+    expect([...operations].sort()).toEqual(Object.keys(EXPECTED).sort());
+  });
+
+  it('each resolver declares exactly the listed permission and none is public', () => {
+    const declared = declaredPermissions();
+    for (const op of operations) {
+      const d = declared.get(op);
+      expect({ op, isPublic: d?.isPublic, permissions: d?.permissions }).toEqual({ op, isPublic: false, permissions: EXPECTED[op] });
+    }
+  });
+
+  it('every permission is held by some kind, and only the operator manages partners', () => {
+    const held = new Set(Object.values(PERMISSIONS_BY_KIND).flat());
+    for (const p of Object.values(Permission)) expect(held.has(p)).toBe(true);
+    const managers = Object.values(PartnerKind).filter((k) => PERMISSIONS_BY_KIND[k].includes(Permission.ManagePartners));
+    expect(managers).toEqual([PartnerKind.OPERATOR]);
+  });
+});
