@@ -28,8 +28,8 @@ export function formatGraphQLError(error: GraphQLError, log?: Logger): GraphQLFo
     return { ...base, message, extensions: { code } };
   }
   const transport = original as (Error & { statusCode?: unknown; code?: unknown }) | undefined;
-  if (transport && typeof transport.statusCode === 'number' && transport.statusCode < 500 && String(transport.code).startsWith('FST_')) {
-    // Fastify's own request errors (a body that is not JSON, too large, ...).
+  if (transport && typeof transport.statusCode === 'number' && transport.statusCode < 500 && /^(FST_|MER_)/.test(String(transport.code))) {
+    // Fastify's and Mercurius' own request errors (a body that is not JSON, too large, ...).
     return { message: transport.message, extensions: { code: 'BAD_REQUEST' } };
   }
   if (!original || original instanceof GraphQLError) {
@@ -47,7 +47,14 @@ export function mercuriusErrorFormatter(
   context: { reply?: { log?: Logger } } | undefined,
 ): { statusCode: number; response: ExecutionResult } {
   const log = context?.reply?.log;
-  const errors = execution.errors.map((e) => formatGraphQLError(e instanceof GraphQLError ? e : new GraphQLError(String(e)), log));
+  const errors = execution.errors.flatMap((e) => {
+    // Mercurius wraps parse/validation/variable errors in one error that lists them.
+    const inner = (e.originalError as { errors?: unknown } | undefined)?.errors;
+    if (Array.isArray(inner) && inner.every((x) => x instanceof GraphQLError)) {
+      return inner.map((x: GraphQLError) => ({ message: x.message, locations: x.locations, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }));
+    }
+    return [formatGraphQLError(e instanceof GraphQLError ? e : new GraphQLError(String(e)), log)];
+  });
   const executed = 'data' in execution && execution.data !== undefined;
   return {
     statusCode: executed ? 200 : 400,

@@ -1,0 +1,152 @@
+import { codeOf, TestDatabase, TestGateway } from './support/app';
+import { assertion, makeKey, TestKey } from './support/keys';
+import { SignJWT, importJWK } from 'jose';
+
+const ME = '{ me { id } }';
+
+describe('partner authentication over HTTP (e2e)', () => {
+  let db: TestDatabase;
+  let gw: TestGateway;
+  let key: TestKey;
+
+  beforeAll(async () => {
+    db = await TestDatabase.create();
+    gw = await TestGateway.start(db);
+    key = await gw.registerPartner('bank-a', 'BANK');
+  });
+  afterAll(async () => {
+    await gw?.close();
+    await db?.drop();
+  });
+
+  async function expectRefused(bearer: string | undefined, rule: RegExp) {
+    const res = await gw.gql(ME, {}, bearer);
+    expect(res.status).toBe(401);
+    expect(codeOf(res)).toBe('UNAUTHENTICATED');
+    expect(res.errors![0].message).toMatch(rule);
+    expect(res.data).toBeNull();
+    // The same partner with a good assertion still gets in.
+    expect((await gw.as('bank-a', key, ME)).data).toEqual({ me: { id: 'bank-a' } });
+  }
+
+  it('accepts a valid assertion', async () => {
+    const res = await gw.as('bank-a', key, ME);
+    expect(res.status).toBe(200);
+    expect(res.data).toEqual({ me: { id: 'bank-a' } });
+  });
+
+  it('refuses a missing or malformed Authorization header', async () => {
+    await expectRefused(undefined, /missing Authorization header/);
+    await expectRefused('not-a-jws', /not a compact JWS/);
+  });
+
+  it('refuses an expired assertion', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    await expectRefused(await assertion(key, 'bank-a', { iat: now - 400, exp: now - 100 }), /\(exp\).*expired/);
+  });
+
+  it('refuses an assertion dated in the future and one that lives over 300 s', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    await expectRefused(await assertion(key, 'bank-a', { iat: now + 120, exp: now + 300 }), /\(iat\)/);
+    await expectRefused(await assertion(key, 'bank-a', { iat: now, exp: now + 301 }), /\(lifetime\)/);
+  });
+
+  it('refuses a SET used as an assertion', async () => {
+    await expectRefused(await assertion(key, 'bank-a', { typ: 'secevent+jwt' }), /\(typ\).*a SET is never an assertion/);
+  });
+
+  it('refuses a wrong audience, iss/sub mismatch, and an unknown kid', async () => {
+    await expectRefused(await assertion(key, 'bank-a', { aud: 'other-gateway' }), /\(aud\)/);
+    await expectRefused(await assertion(key, 'bank-a', { sub: 'shop-b' }), /\(sub\)/);
+    await expectRefused(await assertion(key, 'bank-a', { kid: 'nope' }), /\(kid\)/);
+  });
+
+  it("refuses an assertion signed with another partner's key under this partner's kid", async () => {
+    const other = await makeKey(key.kid);
+    await expectRefused(await assertion(other, 'bank-a'), /\(signature\)/);
+  });
+
+  it('refuses alg none', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const enc = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const token = `${enc({ alg: 'none', kid: key.kid, typ: 'partner-auth+jwt' })}.${enc({ iss: 'bank-a', sub: 'bank-a', aud: 'risk-exchange', iat: now, exp: now + 60 })}.`;
+    await expectRefused(token, /\(alg\)/);
+  });
+
+  it('never reads a token from the query string', async () => {
+    const token = await assertion(key, 'bank-a');
+    const res = await fetch(`${gw.url}/graphql?access_token=${token}&authorization=Bearer%20${token}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: ME }),
+    });
+    expect(res.status).toBe(401);
+    expect((await gw.as('bank-a', key, ME)).data).toEqual({ me: { id: 'bank-a' } });
+  });
+
+  it('executes only POST application/json (GET and form posts are refused)', async () => {
+    const token = await assertion(key, 'bank-a');
+    const get = await fetch(`${gw.url}/graphql?query=${encodeURIComponent(ME)}`, { headers: { authorization: `Bearer ${token}` } });
+    expect(get.status).toBe(405);
+    const form = await fetch(`${gw.url}/graphql`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body: `query=${encodeURIComponent(ME)}`,
+    });
+    expect(form.status).toBe(415);
+    expect((await gw.gql(ME, {}, token)).data).toEqual({ me: { id: 'bank-a' } });
+  });
+
+  it('refuses introspection without an assertion', async () => {
+    const res = await gw.gql('{ __schema { queryType { name } } }');
+    expect(res.status).toBe(401);
+    const ok = await gw.as('bank-a', key, '{ __schema { queryType { name } } }');
+    expect(ok.data).toEqual({ __schema: { queryType: { name: 'Query' } } });
+  });
+
+  it('answers a body that is not JSON with a clear 400, without internals', async () => {
+    const token = await assertion(key, 'bank-a');
+    const res = await fetch(`${gw.url}/graphql`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{"query": ' });
+    const text = await res.text();
+    expect(res.status).toBe(400);
+    expect(text).toMatch(/not valid JSON/);
+    expect(text).not.toMatch(/at .*\.js:\d+/);
+    expect((await gw.as('bank-a', key, ME)).data).toEqual({ me: { id: 'bank-a' } });
+  });
+
+  it('a revoked key and a suspension reach a second replica within 5 s', async () => {
+    const replica = await TestGateway.start(db, {}, gw.operatorKey);
+    try {
+      const k2 = await makeKey('bank-a-k2');
+      await gw.asOperator('mutation($jwk: String!) { addPartnerKey(partnerId: "bank-a", jwk: $jwk) { id } }', { jwk: JSON.stringify(k2.publicJwk) });
+      // Warm the second replica's cache with the key about to be revoked.
+      expect((await replica.as('bank-a', key, ME)).data).toEqual({ me: { id: 'bank-a' } });
+      await gw.asOperator(`mutation { revokePartnerKey(partnerId: "bank-a", kid: "${key.kid}") { id } }`);
+      expect(codeOf(await gw.as('bank-a', key, ME))).toBe('UNAUTHENTICATED'); // at once on this replica
+      const started = Date.now();
+      let refusedAfter = -1;
+      while (Date.now() - started < 5000) {
+        if (codeOf(await replica.as('bank-a', key, ME)) === 'UNAUTHENTICATED') {
+          refusedAfter = Date.now() - started;
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(refusedAfter).toBeGreaterThanOrEqual(0);
+      expect((await replica.as('bank-a', k2, ME)).data).toEqual({ me: { id: 'bank-a' } });
+      key = k2;
+    } finally {
+      await replica.close();
+    }
+  });
+
+  it('the message never contains the assertion or key material', async () => {
+    const signed = await new SignJWT({}).setProtectedHeader({ alg: 'EdDSA', kid: key.kid, typ: 'partner-auth+jwt' }).setIssuer('bank-a').setSubject('bank-a').setAudience('x').setIssuedAt().setExpirationTime('1m').sign(await importJWK(key.privateJwk, 'EdDSA'));
+    const res = await gw.gql(ME, {}, signed);
+    const body = JSON.stringify(res);
+    expect(body).not.toContain(signed.split('.')[2]);
+    expect(body).not.toContain(key.publicJwk.x as string);
+    expect(body).not.toContain(key.privateJwk.d as string);
+    expect((await gw.as('bank-a', key, ME)).data).toEqual({ me: { id: 'bank-a' } });
+  });
+});
