@@ -47,7 +47,7 @@ export function mercuriusErrorFormatter(
   context: { reply?: { log?: Logger } } | undefined,
 ): { statusCode: number; response: ExecutionResult } {
   const log = context?.reply?.log;
-  const errors = execution.errors.flatMap((e) => {
+  const errors = execution.errors.flatMap((e): GraphQLFormattedError[] => {
     // Mercurius wraps parse/validation/variable errors in one error that lists them.
     const inner = (e.originalError as { errors?: unknown } | undefined)?.errors;
     if (Array.isArray(inner) && inner.every((x) => x instanceof GraphQLError)) {

@@ -1,13 +1,14 @@
 import { LoggerService } from '@nestjs/common';
-import pino, { Logger } from 'pino';
+import pino, { DestinationStream, Logger } from 'pino';
 import { LogLevel } from '../config/config';
 
 /**
  * One JSON logger for the process. Authorization headers and anything that looks like a token or
  * key are redacted, and request URLs are logged without their query string.
  */
-export function createLogger(level: LogLevel): Logger {
-  return pino({
+export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
+  return pino(
+    {
     level,
     base: { service: 'risk-exchange' },
     redact: {
@@ -18,7 +19,9 @@ export function createLogger(level: LogLevel): Logger {
       req: (req: { id?: string; method?: string; url?: string }) => ({ id: req.id, method: req.method, url: req.url?.split('?')[0] }),
       res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
     },
-  });
+    },
+    destination,
+  );
 }
 
 /** Routes Nest's own log lines into the JSON logger. */
