@@ -26,7 +26,7 @@ export class Partner {
   @Column({ type: 'varchar', length: 20, default: PartnerStatus.ACTIVE })
   status: PartnerStatus;
 
-  @Column({ name: 'trust_weight', type: 'numeric', precision: 4, scale: 3, default: 0.5, transformer: numericTransformer })
+  @Column({ name: 'trust_weight', type: 'numeric', precision: 4, scale: 3, transformer: numericTransformer })
   trustWeight: number;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
