@@ -21,6 +21,8 @@ export interface AssertionContext {
   /** Seconds since the epoch. */
   now: number;
   loadPartner(id: string): Promise<AssertionPartner | null>;
+  /** Optional memo for imported keys (importing costs more than verifying an Ed25519 signature). */
+  importKey?(key: AssertionPartner['keys'][number]): Promise<Parameters<typeof compactVerify>[1]>;
 }
 
 export interface VerifiedAssertion {
@@ -105,7 +107,7 @@ export async function verifyPartnerAssertion(token: string, ctx: AssertionContex
   if (key.alg !== header.alg) fail('alg', `header alg ${header.alg} does not match key "${key.kid}" (${key.alg})`);
 
   try {
-    const cryptoKey = await importJWK({ ...key.jwk }, key.alg);
+    const cryptoKey = ctx.importKey ? await ctx.importKey(key) : await importJWK({ ...key.jwk }, key.alg);
     await compactVerify(token, cryptoKey, { algorithms: [key.alg] });
   } catch {
     fail('signature', `signature does not verify with key "${key.kid}"`);

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { compactVerify, importJWK } from 'jose';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { Partner } from '../partners/partner.entity';
@@ -22,6 +23,8 @@ interface CachedPartner {
 @Injectable()
 export class AuthService {
   private readonly cache = new Map<string, CachedPartner>();
+  /** Imported keys, by the cached key object: dropped with the cache entry that holds it. */
+  private readonly imported = new WeakMap<object, Promise<Parameters<typeof compactVerify>[1]>>();
 
   constructor(
     private readonly db: DataSource,
@@ -51,6 +54,14 @@ export class AuthService {
       const verified = await verifyPartnerAssertion(token, {
         audience: this.config.audience,
         now: Math.floor(Date.now() / 1000),
+        importKey: (key) => {
+          let imported = this.imported.get(key);
+          if (!imported) {
+            imported = importJWK({ ...key.jwk }, key.alg);
+            this.imported.set(key, imported);
+          }
+          return imported;
+        },
         loadPartner: async (id) => {
           const p = await this.loadPartner(id);
           kind = p?.kind;

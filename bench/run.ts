@@ -1,0 +1,114 @@
+// `npm run bench`: start-up to healthy (PGlite fresh and restarted, PostgreSQL) and GraphQL
+// throughput of an authenticated `me`. Results go to bench/results/latest.json.
+import { ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Client } from 'pg';
+import { exportJWK, generateKeyPair, importJWK, SignJWT } from 'jose';
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const autocannon = require('autocannon') as (opts: Record<string, unknown>) => Promise<any>;
+
+const ROOT = path.join(__dirname, '..', '..');
+const MAIN = path.join(ROOT, 'dist', 'src', 'main.js');
+const PG_URL = process.env.BENCH_DATABASE_URL || process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+const DURATION = Number(process.env.BENCH_SECONDS || 10);
+
+const log = (m: string) => process.stdout.write(`bench: ${m}\n`);
+
+async function startGateway(env: Record<string, string>, port: number): Promise<{ proc: ChildProcess; ms: number }> {
+  const started = Date.now();
+  const proc = spawn(process.execPath, [MAIN], { env: { ...process.env, LOG_LEVEL: 'warn', HOST: '127.0.0.1', PORT: String(port), ...env }, stdio: 'ignore' });
+  while (Date.now() - started < 60_000) {
+    if (proc.exitCode !== null) throw new Error(`gateway exited with ${proc.exitCode}`);
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/health`)).status === 200) return { proc, ms: Date.now() - started };
+    } catch {
+      /* not yet */
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  proc.kill('SIGKILL');
+  throw new Error('gateway did not become healthy in 60 s');
+}
+
+async function stop(proc: ChildProcess): Promise<void> {
+  if (proc.exitCode !== null) return;
+  const exited = new Promise((r) => proc.once('exit', r));
+  proc.kill('SIGTERM');
+  await exited;
+}
+
+async function withPg<T>(fn: (c: Client) => Promise<T>): Promise<T> {
+  const c = new Client({ connectionString: PG_URL });
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+}
+
+async function main(): Promise<void> {
+  if (!fs.existsSync(MAIN)) throw new Error('run `npm run build` first');
+  const results: Record<string, unknown> = { at: new Date().toISOString(), node: process.version, cpus: os.cpus().length };
+  const port = 4900 + Math.floor(Math.random() * 50);
+
+  // Start-up on PGlite: fresh folder, then a restart on the same folder.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rx-bench-'));
+  let g = await startGateway({ DATA_DIR: dir, DATABASE_URL: '' }, port);
+  results.startup_pglite_fresh_ms = g.ms;
+  log(`start-up to healthy, PGlite, fresh data folder: ${g.ms} ms`);
+  await stop(g.proc);
+  g = await startGateway({ DATA_DIR: dir, DATABASE_URL: '' }, port);
+  results.startup_pglite_restart_ms = g.ms;
+  log(`start-up to healthy, PGlite, restart: ${g.ms} ms`);
+  await stop(g.proc);
+  fs.rmSync(dir, { recursive: true, force: true });
+
+  // Start-up on PostgreSQL (fresh database, migrations included), then throughput.
+  const db = `rx_bench_${process.pid}`;
+  await withPg((c) => c.query(`CREATE DATABASE ${db}`));
+  const url = new URL(PG_URL);
+  url.pathname = `/${db}`;
+  const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
+  const pub = { ...(await exportJWK(publicKey)), kid: 'bench-op', alg: 'EdDSA' };
+  const pgDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rx-bench-pg-'));
+  try {
+    g = await startGateway({ DATA_DIR: pgDir, DATABASE_URL: url.toString(), OPERATOR_JWKS: JSON.stringify({ keys: [pub] }) }, port);
+    results.startup_postgres_fresh_ms = g.ms;
+    log(`start-up to healthy, PostgreSQL, fresh database: ${g.ms} ms`);
+    const now = Math.floor(Date.now() / 1000);
+    const token = await new SignJWT({})
+      .setProtectedHeader({ alg: 'EdDSA', kid: 'bench-op', typ: 'partner-auth+jwt' })
+      .setIssuer('operator').setSubject('operator').setAudience('risk-exchange')
+      .setIssuedAt(now).setExpirationTime(now + 300)
+      .sign(await importJWK({ ...(await exportJWK(privateKey)), alg: 'EdDSA' }, 'EdDSA'));
+    log(`autocannon: 50 connections, ${DURATION} s, authenticated { me { id } } on PostgreSQL`);
+    const r = await autocannon({
+      url: `http://127.0.0.1:${port}/graphql`,
+      connections: 50,
+      duration: DURATION,
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: '{ me { id } }' }),
+    });
+    results.me_req_per_s = Math.round(r.requests.average);
+    results.me_p99_ms = r.latency.p99;
+    results.me_non_2xx = r.non2xx;
+    log(`me: ${results.me_req_per_s} req/s, p99 ${results.me_p99_ms} ms, non-2xx ${r.non2xx}`);
+    await stop(g.proc);
+  } finally {
+    await withPg((c) => c.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`));
+    fs.rmSync(pgDir, { recursive: true, force: true });
+  }
+
+  const out = path.join(ROOT, 'bench', 'results', 'latest.json');
+  fs.writeFileSync(out, JSON.stringify(results, null, 2) + '\n');
+  log(`wrote ${out}`);
+}
+
+main().catch((e) => {
+  process.stderr.write(`bench failed: ${(e as Error).message}\n`);
+  process.exit(1);
+});
