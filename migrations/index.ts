@@ -1,5 +1,6 @@
 // Every migration, in order. Add new ones at the end; never edit one that has landed.
 // (A test fails when a file in migrations/ is missing here.)
 import { CreatePartners1795670258349 } from './1795670258349-CreatePartners';
+import { CreateAuditLog1795671685781 } from './1795671685781-CreateAuditLog';
 
-export const MIGRATIONS: Function[] = [CreatePartners1795670258349];
+export const MIGRATIONS: Function[] = [CreatePartners1795670258349, CreateAuditLog1795671685781];

@@ -3,6 +3,7 @@ import { APP_FILTER } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import { AppExceptionFilter } from './common/app-exception.filter';
 import { MercuriusDriver, MercuriusDriverConfig } from '@nestjs/mercurius';
+import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { AuthService } from './auth/auth.service';
 import { APP_CONFIG, AppConfig } from './config/config';
@@ -51,6 +52,7 @@ export class AppModule {
         DatabaseModule,
         AuthModule,
         GatewayModule,
+        AuditModule,
         PartnersModule,
       ],
       providers: [{ provide: APP_CONFIG, useValue: config }, { provide: APP_FILTER, useClass: AppExceptionFilter }],

@@ -9,6 +9,7 @@ import { AssertionError, AssertionPartner, verifyPartnerAssertion } from './asse
 import { AuthenticatedPartner } from './authenticated-partner';
 import { RequestWithPartner } from './decorators';
 import { unauthenticated } from '../common/errors';
+import { AuthFailureRecorder } from '../audit/auth-failures';
 
 interface CachedPartner {
   partner: (AssertionPartner & { kind: PartnerKind }) | null;
@@ -29,6 +30,7 @@ export class AuthService {
   constructor(
     private readonly db: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly failures: AuthFailureRecorder,
   ) {}
 
   /** Authenticates a request once; later calls for the same request share the result. */
@@ -41,8 +43,12 @@ export class AuthService {
   }
 
   async authenticateHeader(header: string | string[] | undefined): Promise<AuthenticatedPartner> {
-    if (header === undefined) throw unauthenticated('missing Authorization header: send "Authorization: Bearer <assertion>"');
+    if (header === undefined) {
+      this.failures.note(undefined, 'bearer');
+      throw unauthenticated('missing Authorization header: send "Authorization: Bearer <assertion>"');
+    }
     if (Array.isArray(header) || !/^Bearer [^\s]+$/.test(header)) {
+      this.failures.note(undefined, 'bearer');
       throw unauthenticated('Authorization header must be "Bearer <assertion>"');
     }
     return this.authenticateAssertion(header.slice('Bearer '.length));
@@ -50,6 +56,7 @@ export class AuthService {
 
   async authenticateAssertion(token: string): Promise<AuthenticatedPartner> {
     let kind: PartnerKind | undefined;
+    let known: string | undefined;
     try {
       const verified = await verifyPartnerAssertion(token, {
         audience: this.config.audience,
@@ -65,12 +72,16 @@ export class AuthService {
         loadPartner: async (id) => {
           const p = await this.loadPartner(id);
           kind = p?.kind;
+          known = p?.id;
           return p;
         },
       });
       return { id: verified.partnerId, kind: kind as PartnerKind, kid: verified.kid };
     } catch (e) {
-      if (e instanceof AssertionError) throw unauthenticated(`authentication failed (${e.rule}): ${e.message}`);
+      if (e instanceof AssertionError) {
+        this.failures.note(known, e.rule);
+        throw unauthenticated(`authentication failed (${e.rule}): ${e.message}`);
+      }
       throw e;
     }
   }

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { GraphQLSchemaBuilderModule, GraphQLSchemaFactory } from '@nestjs/graphql';
 import { GraphQLSchema } from 'graphql';
+import { MUTATION_AUDIT_ACTIONS } from '../audit/audit-failures';
 import { RESOLVERS } from '../graphql/resolvers';
 import { PartnerKind } from '../partners/partner.enums';
 import { PERMISSIONS_KEY, PUBLIC_KEY } from './decorators';
@@ -20,6 +21,12 @@ const EXPECTED: Record<string, Permission[]> = {
   'Mutation.revokePartnerKey': [Permission.ManageOwnKeys],
   'Mutation.suspendPartner': [Permission.ManagePartners],
   'Mutation.reactivatePartner': [Permission.ManagePartners],
+  'Query.auditLog': [Permission.ReadAuditLog],
+  'Query.myAuditTrail': [Permission.ReadOwnAuditTrail],
+  'Query.latestAuditCheckpoint': [Permission.ReadAuditCheckpoint],
+  'Query.verifyAudit': [Permission.VerifyAuditLog],
+  'Query.verifyAuditCheckpoint': [Permission.ReadAuditCheckpoint],
+  'Mutation.createAuditCheckpoint': [Permission.CreateAuditCheckpoint],
 };
 
 async function buildSchema(): Promise<GraphQLSchema> {
@@ -68,6 +75,12 @@ describe('permission of every operation', () => {
       const d = declared.get(op);
       expect({ op, isPublic: d?.isPublic, permissions: d?.permissions }).toEqual({ op, isPublic: false, permissions: EXPECTED[op] });
     }
+  });
+
+  it('every mutation has an audit action, so its failures are recorded too', () => {
+    const mutations = operations.filter((op) => op.startsWith('Mutation.')).map((op) => op.slice('Mutation.'.length));
+    expect(mutations.length).toBeGreaterThan(0);
+    expect(mutations.filter((m) => !MUTATION_AUDIT_ACTIONS[m])).toEqual([]);
   });
 
   it('every permission is held by some kind, and only the operator manages partners', () => {

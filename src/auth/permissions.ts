@@ -10,7 +10,20 @@ export enum Permission {
   ManagePartners = 'ManagePartners',
   /** Read Prometheus metrics (also possible with METRICS_TOKEN). */
   ReadMetrics = 'ReadMetrics',
+  /** Read and filter the whole audit log. */
+  ReadAuditLog = 'ReadAuditLog',
+  /** Verify the whole audit chain. */
+  VerifyAuditLog = 'VerifyAuditLog',
+  /** Sign an audit checkpoint on demand. */
+  CreateAuditCheckpoint = 'CreateAuditCheckpoint',
+  /** Read the audit entries about one's own data (access transparency). */
+  ReadOwnAuditTrail = 'ReadOwnAuditTrail',
+  /** Read the latest audit checkpoint and check a kept one. */
+  ReadAuditCheckpoint = 'ReadAuditCheckpoint',
 }
+
+/** What every partner may do, whatever its kind. */
+const EVERY_KIND = [Permission.ReadSelf, Permission.ManageOwnKeys, Permission.ReadOwnAuditTrail, Permission.ReadAuditCheckpoint];
 
 /**
  * The permission table: written once, here, and shown in the README. A partner may call an
@@ -18,11 +31,18 @@ export enum Permission {
  * "only your own keys") are checked in the services on top of this.
  */
 export const PERMISSIONS_BY_KIND: Readonly<Record<PartnerKind, readonly Permission[]>> = {
-  [PartnerKind.OPERATOR]: [Permission.ReadSelf, Permission.ManageOwnKeys, Permission.ManagePartners, Permission.ReadMetrics],
-  [PartnerKind.BANK]: [Permission.ReadSelf, Permission.ManageOwnKeys],
-  [PartnerKind.ECOMMERCE]: [Permission.ReadSelf, Permission.ManageOwnKeys],
-  [PartnerKind.INTERNAL_SCORER]: [Permission.ReadSelf, Permission.ManageOwnKeys],
-  [PartnerKind.LEGAL]: [Permission.ReadSelf, Permission.ManageOwnKeys],
+  [PartnerKind.OPERATOR]: [
+    ...EVERY_KIND,
+    Permission.ManagePartners,
+    Permission.ReadMetrics,
+    Permission.ReadAuditLog,
+    Permission.VerifyAuditLog,
+    Permission.CreateAuditCheckpoint,
+  ],
+  [PartnerKind.BANK]: EVERY_KIND,
+  [PartnerKind.ECOMMERCE]: EVERY_KIND,
+  [PartnerKind.INTERNAL_SCORER]: EVERY_KIND,
+  [PartnerKind.LEGAL]: EVERY_KIND,
 };
 
 export function kindHas(kind: PartnerKind, permission: Permission): boolean {

@@ -31,6 +31,10 @@ export interface AppConfig {
   nodeEnv: string;
   /** How long a replica may serve a partner's status and keys from memory, in ms. */
   authCacheTtlMs: number;
+  /** Sign a checkpoint every this many audit entries. */
+  auditCheckpointEvery: number;
+  /** ...and every this many seconds when there are new entries (0 turns the timer off). */
+  auditCheckpointSeconds: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -120,6 +124,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     metricsToken,
     nodeEnv: env.NODE_ENV?.trim() || 'development',
     authCacheTtlMs: readInt(env, 'AUTH_CACHE_TTL_MS', 2000, 0, 4000),
+    auditCheckpointEvery: readInt(env, 'AUDIT_CHECKPOINT_EVERY', 1000, 1, 10_000_000),
+    auditCheckpointSeconds: readInt(env, 'AUDIT_CHECKPOINT_SECONDS', 60, 0, 86_400),
   };
 }
 

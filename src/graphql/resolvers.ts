@@ -1,4 +1,5 @@
+import { AuditResolver } from '../audit/audit.resolver';
 import { PartnersResolver } from '../partners/partners.resolver';
 
 /** Every resolver class; the schema generator prints the schema from these (a test checks the live app agrees). */
-export const RESOLVERS: Function[] = [PartnersResolver];
+export const RESOLVERS: Function[] = [PartnersResolver, AuditResolver];

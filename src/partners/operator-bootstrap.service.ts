@@ -2,6 +2,8 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/comm
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DataSource } from 'typeorm';
+import { AuditAction, SYSTEM_ACTOR } from '../audit/audit.actions';
+import { AuditService } from '../audit/audit.service';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { generateEd25519Jwk, writePrivateFile } from '../gateway/gateway-key';
 import { parseJwks, PublicJwk, validatePublicJwk } from './jwk-policy';
@@ -24,6 +26,7 @@ export class OperatorBootstrapService implements OnApplicationBootstrap {
   constructor(
     private readonly db: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly audit: AuditService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -39,6 +42,13 @@ export class OperatorBootstrapService implements OnApplicationBootstrap {
         trustWeight: 0.5,
       });
       await tx.getRepository(PartnerKey).insert(keys.map((jwk) => ({ partnerId: OPERATOR_ID, kid: jwk.kid, alg: jwk.alg, jwk })));
+      await this.audit.append(tx, {
+        actor: SYSTEM_ACTOR,
+        action: AuditAction.PartnerRegister,
+        target: OPERATOR_ID,
+        details: { outcome: 'ok', kind: PartnerKind.OPERATOR, kids: keys.map((k) => k.kid), bootstrap: true },
+        concerns: [OPERATOR_ID],
+      });
       this.logger.log(`created partner "${OPERATOR_ID}" (OPERATOR) with key(s) ${keys.map((k) => k.kid).join(', ')}`);
     });
   }

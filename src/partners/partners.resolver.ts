@@ -22,22 +22,23 @@ export class PartnersResolver {
   @Query(() => PartnerConnection, { description: 'All partners, ordered by id (operator only).' })
   @Permissions(Permission.ManagePartners)
   partners(
+    @CurrentPartner() caller: AuthenticatedPartner,
     @Args('first', { type: () => Int, nullable: true, description: 'Page size, 1..100 (default 20).' }) first?: number,
     @Args('after', { type: () => String, nullable: true, description: 'Cursor of the last item of the previous page.' }) after?: string,
   ): Promise<PartnerConnection> {
-    return this.partnersService.list(first, after);
+    return this.partnersService.list(first, after, caller);
   }
 
   @Query(() => PartnerType, { nullable: true, description: 'One partner by id, or null (operator only).' })
   @Permissions(Permission.ManagePartners)
-  partner(@Args('id', { type: () => ID }) id: string): Promise<PartnerType | null> {
-    return this.partnersService.get(id);
+  partner(@CurrentPartner() caller: AuthenticatedPartner, @Args('id', { type: () => ID }) id: string): Promise<PartnerType | null> {
+    return this.partnersService.get(id, caller);
   }
 
   @Mutation(() => PartnerType, { description: 'Registers a partner with its first keys (operator only).' })
   @Permissions(Permission.ManagePartners)
-  registerPartner(@Args('input') input: RegisterPartnerInput): Promise<PartnerType> {
-    return this.partnersService.register(input);
+  registerPartner(@CurrentPartner() caller: AuthenticatedPartner, @Args('input') input: RegisterPartnerInput): Promise<PartnerType> {
+    return this.partnersService.register(caller, input);
   }
 
   @Mutation(() => PartnerType, { description: 'Adds a public key (JWK as JSON text): the operator, or the partner itself for rotation.' })

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { importJWK } from 'jose';
 import { DataSource, EntityManager, MoreThan } from 'typeorm';
+import { AuditAction } from '../audit/audit.actions';
+import { AuditService } from '../audit/audit.service';
 import { AuthService } from '../auth/auth.service';
 import { AuthenticatedPartner } from '../auth/authenticated-partner';
 import { kindHas, Permission } from '../auth/permissions';
@@ -18,9 +20,10 @@ export class PartnersService {
   constructor(
     private readonly db: DataSource,
     private readonly auth: AuthService,
+    private readonly audit: AuditService,
   ) {}
 
-  async register(input: RegisterPartnerInput): Promise<PartnerType> {
+  async register(caller: AuthenticatedPartner, input: RegisterPartnerInput): Promise<PartnerType> {
     const id = validatePartnerId(input.id);
     const name = validateName(input.name);
     if (!Object.values(PartnerKind).includes(input.kind)) throw badInput(`kind must be one of ${Object.values(PartnerKind).join(', ')}`);
@@ -37,6 +40,13 @@ export class PartnersService {
         .execute();
       if (inserted.raw.length === 0) throw conflict(`a partner with id "${id}" already exists`);
       await tx.getRepository(PartnerKey).insert(keys.map((jwk) => ({ partnerId: id, kid: jwk.kid, alg: jwk.alg, jwk })));
+      await this.audit.append(tx, {
+        actor: caller.id,
+        action: AuditAction.PartnerRegister,
+        target: id,
+        details: { outcome: 'ok', kind: input.kind, trustWeight, kids: keys.map((k) => k.kid) },
+        concerns: [id],
+      });
       return id;
     });
     this.auth.invalidate(created);
@@ -51,6 +61,7 @@ export class PartnersService {
       const existing = await tx.getRepository(PartnerKey).findOne({ where: { partnerId, kid: jwk.kid } });
       if (existing) throw conflict(`kid "${jwk.kid}" is already used by partner "${partnerId}" (kids are never reused, even after revocation)`);
       await tx.getRepository(PartnerKey).insert({ partnerId, kid: jwk.kid, alg: jwk.alg, jwk });
+      await this.audit.append(tx, { actor: caller.id, action: AuditAction.KeyAdd, target: partnerId, details: { outcome: 'ok', kid: jwk.kid, alg: jwk.alg }, concerns: [partnerId] });
     });
     this.auth.invalidate(partnerId);
     return this.get(partnerId) as Promise<PartnerType>;
@@ -69,6 +80,7 @@ export class PartnersService {
         if (active <= 1) throw badInput(`key "${kid}" is your last active key; add a new key before revoking it`);
       }
       await keys.update({ partnerId, kid }, { status: KeyStatus.REVOKED, revokedAt: new Date() });
+      await this.audit.append(tx, { actor: caller.id, action: AuditAction.KeyRevoke, target: partnerId, details: { outcome: 'ok', kid }, concerns: [partnerId] });
     });
     this.auth.invalidate(partnerId);
     return this.get(partnerId) as Promise<PartnerType>;
@@ -80,21 +92,25 @@ export class PartnersService {
       const partner = await lockPartner(tx, partnerId);
       if (partner.status === status) throw conflict(`partner "${partnerId}" is already ${status}`);
       await tx.getRepository(Partner).update({ id: partnerId }, { status });
+      const action = status === PartnerStatus.SUSPENDED ? AuditAction.PartnerSuspend : AuditAction.PartnerReactivate;
+      await this.audit.append(tx, { actor: caller.id, action, target: partnerId, details: { outcome: 'ok' }, concerns: [partnerId] });
     });
     this.auth.invalidate(partnerId);
     return this.get(partnerId) as Promise<PartnerType>;
   }
 
-  async get(id: string): Promise<PartnerType | null> {
+  /** One partner; a read by another partner (the operator) is audited. */
+  async get(id: string, reader?: AuthenticatedPartner): Promise<PartnerType | null> {
     // Two small queries in parallel: faster here than TypeORM's relation join.
     const [partner, keys] = await Promise.all([
       this.db.getRepository(Partner).findOne({ where: { id } }),
       this.db.getRepository(PartnerKey).find({ where: { partnerId: id }, order: { createdAt: 'ASC', kid: 'ASC' } }),
     ]);
+    if (partner && reader && reader.id !== id) await this.recordRead(reader, [id]);
     return partner ? toPartnerType(partner, keys) : null;
   }
 
-  async list(first: number | null | undefined, after: string | null | undefined): Promise<PartnerConnection> {
+  async list(first: number | null | undefined, after: string | null | undefined, reader: AuthenticatedPartner): Promise<PartnerConnection> {
     const size = pageSize(first);
     const afterId = decodeCursor(after, (v) => PARTNER_ID_PATTERN.test(v));
     const repo = this.db.getRepository(Partner);
@@ -107,11 +123,23 @@ export class PartnersService {
       ? await this.db.getRepository(PartnerKey).find({ where: page.map((p) => ({ partnerId: p.id })), order: { createdAt: 'ASC', kid: 'ASC' } })
       : [];
     const edges = page.map((p) => ({ cursor: encodeCursor(p.id), node: toPartnerType(p, keys.filter((k) => k.partnerId === p.id)) }));
+    const others = page.map((p) => p.id).filter((pid) => pid !== reader.id);
+    if (others.length) await this.recordRead(reader, others);
     return {
       edges,
       totalCount: Number(totalCount),
       pageInfo: { hasNextPage: rows.length > size, endCursor: edges.length ? edges[edges.length - 1].cursor : null },
     };
+  }
+
+  /** One entry per request for reads of other partners' records; each sees only its own item. */
+  private async recordRead(reader: AuthenticatedPartner, ids: string[]): Promise<void> {
+    await this.audit.record({
+      actor: reader.id,
+      action: AuditAction.PartnersRead,
+      details: { items: Object.fromEntries(ids.map((pid) => [pid, [pid]])) },
+      concerns: ids,
+    });
   }
 
   private assertMayManageKeysOf(caller: AuthenticatedPartner, partnerId: string): void {

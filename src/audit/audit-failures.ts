@@ -1,0 +1,24 @@
+import { AuditAction } from './audit.actions';
+
+/**
+ * The audit action of every mutation. Successes are recorded by the services in the action's
+ * own transaction; failures (refused, invalid, conflicting) are recorded by the exception filter
+ * with this action. A test fails when a mutation is missing here.
+ */
+export const MUTATION_AUDIT_ACTIONS: Readonly<Record<string, AuditAction>> = {
+  registerPartner: AuditAction.PartnerRegister,
+  addPartnerKey: AuditAction.KeyAdd,
+  revokePartnerKey: AuditAction.KeyRevoke,
+  suspendPartner: AuditAction.PartnerSuspend,
+  reactivatePartner: AuditAction.PartnerReactivate,
+  createAuditCheckpoint: AuditAction.AuditCheckpoint,
+};
+
+/** The target of a failed mutation, from its arguments. */
+export function mutationTarget(args: Record<string, unknown>): string | null {
+  const input = args.input as Record<string, unknown> | undefined;
+  for (const candidate of [args.partnerId, args.id, input?.id]) {
+    if (typeof candidate === 'string' && candidate.length <= 256) return candidate;
+  }
+  return null;
+}

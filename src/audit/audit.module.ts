@@ -1,0 +1,13 @@
+import { Global, Module } from '@nestjs/common';
+import { AuditCheckpointScheduler } from './audit-checkpoint.scheduler';
+import { AuditQueryService } from './audit-query.service';
+import { AuditResolver } from './audit.resolver';
+import { AuditService } from './audit.service';
+import { AuthFailureRecorder } from './auth-failures';
+
+@Global()
+@Module({
+  providers: [AuditService, AuditQueryService, AuditResolver, AuthFailureRecorder, AuditCheckpointScheduler],
+  exports: [AuditService, AuthFailureRecorder],
+})
+export class AuditModule {}

@@ -1,0 +1,152 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { compactVerify, createLocalJWKSet, type JSONWebKeySet } from 'jose';
+import { DataSource, EntityManager } from 'typeorm';
+import { APP_CONFIG, AppConfig } from '../config/config';
+import { GatewayKeyService } from '../gateway/gateway-key.service';
+import { AuditCheckpoint } from './audit-checkpoint.entity';
+import { AuditEntry } from './audit-entry.entity';
+import { AuditAction, AuditInput, SYSTEM_ACTOR } from './audit.actions';
+import { ChainVerification, entryHash, GENESIS_HASH, StoredAuditRow, verifyChain } from './hash-chain';
+
+/** One advisory lock serialises appends across every connection and replica. */
+export const AUDIT_APPEND_LOCK = 0x52580002;
+export const CHECKPOINT_TYP = 'audit-checkpoint+jwt';
+
+export interface VerificationResult {
+  ok: boolean;
+  checkedEntries: number;
+  firstBadSeq: number | null;
+  reason: string | null;
+}
+
+/** Reads audit rows in seq order with raw SQL (fast, and the same shape the CLI reads). */
+export async function fetchAuditRows(query: (sql: string, params: unknown[]) => Promise<StoredAuditRow[]>, afterSeq: number, limit: number, toSeq?: number) {
+  return query(
+    `SELECT seq, at, actor, action, target, details, prev_hash, hash FROM audit_log WHERE seq > $1 ${toSeq !== undefined ? 'AND seq <= $3' : ''} ORDER BY seq LIMIT $2`,
+    toSeq !== undefined ? [afterSeq, limit, toSeq] : [afterSeq, limit],
+  );
+}
+
+@Injectable()
+export class AuditService {
+  private readonly logger = new Logger('Audit');
+
+  constructor(
+    private readonly db: DataSource,
+    private readonly gatewayKey: GatewayKeyService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /**
+   * Appends one entry inside the caller's transaction, so the entry and the action commit or
+   * roll back together. Call it last in the transaction: the append lock is held until commit.
+   */
+  async append(tx: EntityManager, input: AuditInput): Promise<AuditEntry> {
+    if (!tx.queryRunner?.isTransactionActive) throw new Error('AuditService.append must run inside a transaction');
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_APPEND_LOCK]);
+    const [head] = (await tx.query('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1')) as Array<{ seq: string | number; hash: string }>;
+    const seq = head ? Number(head.seq) + 1 : 1;
+    const prevHash = head ? head.hash : GENESIS_HASH;
+    const at = new Date(); // millisecond precision, exactly what is hashed
+    const record = { seq, at: at.toISOString(), actor: input.actor, action: input.action, target: input.target ?? null, details: input.details ?? {} };
+    const entry: AuditEntry = { ...record, at, concerns: [...new Set(input.concerns ?? [])], prevHash, hash: entryHash(prevHash, record) };
+    await tx.getRepository(AuditEntry).insert(entry as never);
+    if (seq % this.config.auditCheckpointEvery === 0) await this.insertCheckpoint(tx, seq, entry.hash);
+    return entry;
+  }
+
+  /** Records an entry in a transaction of its own (for actions with no transaction: reads, failures). */
+  record(input: AuditInput): Promise<AuditEntry> {
+    return this.db.transaction((tx) => this.append(tx, input));
+  }
+
+  /** Signs a checkpoint of the latest entry when it is newer than the last checkpoint; returns the latest checkpoint. */
+  async checkpointNow(actor = SYSTEM_ACTOR, audited = false): Promise<AuditCheckpoint | null> {
+    return this.db.transaction(async (tx) => {
+      if (audited) {
+        const entry = await this.append(tx, { actor, action: AuditAction.AuditCheckpoint, details: { outcome: 'ok' } });
+        const existing = await tx.getRepository(AuditCheckpoint).findOne({ where: { seq: entry.seq } });
+        return existing ?? this.insertCheckpoint(tx, entry.seq, entry.hash);
+      }
+      await tx.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_APPEND_LOCK]);
+      const [head] = (await tx.query('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1')) as Array<{ seq: string | number; hash: string }>;
+      const last = await this.latestCheckpoint(tx);
+      if (!head || (last && last.seq >= Number(head.seq))) return last;
+      return this.insertCheckpoint(tx, Number(head.seq), head.hash);
+    });
+  }
+
+  latestCheckpoint(tx: EntityManager = this.db.manager): Promise<AuditCheckpoint | null> {
+    return tx.getRepository(AuditCheckpoint).findOne({ where: {}, order: { seq: 'DESC' } });
+  }
+
+  /** Verifies the chain (all of it by default), including every stored checkpoint in range. */
+  async verify(fromSeq?: number, toSeq?: number): Promise<VerificationResult> {
+    const from = fromSeq ?? 1;
+    if (!Number.isInteger(from) || from < 1) throw new RangeError('fromSeq must be a positive integer');
+    if (toSeq !== undefined && (!Number.isInteger(toSeq) || toSeq < from)) throw new RangeError('toSeq must be an integer >= fromSeq');
+    let anchor = GENESIS_HASH;
+    if (from > 1) {
+      const [row] = (await this.db.query('SELECT hash FROM audit_log WHERE seq = $1', [from - 1])) as Array<{ hash: string }>;
+      if (!row) return { ok: false, checkedEntries: 0, firstBadSeq: from - 1, reason: `entry ${from - 1} (the anchor of the range) is missing` };
+      anchor = row.hash;
+    }
+    const checkpoints = await this.db.getRepository(AuditCheckpoint).find({ order: { seq: 'ASC' } });
+    const keys = createLocalJWKSet(this.gatewayKey.jwks() as JSONWebKeySet);
+    const expect: Array<{ seq: number; hash: string; what: string }> = [];
+    for (const cp of checkpoints) {
+      if (cp.seq < from || (toSeq !== undefined && cp.seq > toSeq)) continue;
+      const payload = await verifyCheckpointSignature(cp.jws, keys).catch(() => null);
+      if (!payload || payload.seq !== cp.seq || payload.hash !== cp.hash) {
+        return { ok: false, checkedEntries: 0, firstBadSeq: cp.seq, reason: `the stored checkpoint at seq ${cp.seq} is not validly signed by the gateway` };
+      }
+      expect.push({ seq: cp.seq, hash: cp.hash, what: `checkpoint ${cp.seq}` });
+    }
+    return pick(await verifyChain({ fromSeq: from, toSeq, anchorHash: anchor, expect, fetchBatch: (a, l, t) => fetchAuditRows((q, p) => this.db.query(q, p), a, l, t) }));
+  }
+
+  /** Checks a checkpoint a partner kept: the gateway signed it, and the chain still produces its hash. */
+  async verifyCheckpoint(jws: string): Promise<VerificationResult> {
+    const payload = await verifyCheckpointSignature(jws, createLocalJWKSet(this.gatewayKey.jwks() as JSONWebKeySet)).catch((e: Error) => e);
+    if (payload instanceof Error) return { ok: false, checkedEntries: 0, firstBadSeq: null, reason: `not a checkpoint signed by this gateway: ${payload.message}` };
+    return pick(
+      await verifyChain({
+        toSeq: payload.seq,
+        anchorHash: GENESIS_HASH,
+        expect: [{ seq: payload.seq, hash: payload.hash, what: `the checkpoint (seq ${payload.seq})` }],
+        fetchBatch: (a, l, t) => fetchAuditRows((q, p) => this.db.query(q, p), a, l, t),
+      }),
+    );
+  }
+
+  private async insertCheckpoint(tx: EntityManager, seq: number, hash: string): Promise<AuditCheckpoint> {
+    const at = new Date();
+    const payload = { seq, hash, at: Math.floor(at.getTime() / 1000) };
+    const jws = await this.gatewayKey.sign(new TextEncoder().encode(JSON.stringify(payload)), CHECKPOINT_TYP);
+    const checkpoint = { seq, hash, at, jws };
+    await tx.getRepository(AuditCheckpoint).insert(checkpoint);
+    this.logger.debug(`signed audit checkpoint at seq ${seq}`);
+    return checkpoint;
+  }
+}
+
+function pick(v: ChainVerification): VerificationResult {
+  return { ok: v.ok, checkedEntries: v.checkedEntries, firstBadSeq: v.firstBadSeq, reason: v.reason };
+}
+
+/** Verifies a checkpoint JWS against a JWKS and returns its payload. */
+export async function verifyCheckpointSignature(
+  jws: string,
+  keys: ReturnType<typeof createLocalJWKSet>,
+): Promise<{ seq: number; hash: string; at: number }> {
+  if (typeof jws !== 'string' || jws.length > 4096) throw new Error('checkpoint must be a compact JWS of at most 4 KiB');
+  const { payload, protectedHeader } = await compactVerify(jws, keys, { algorithms: ['EdDSA'] }).catch(() => {
+    throw new Error('the signature does not verify with the gateway key');
+  });
+  if (protectedHeader.typ !== CHECKPOINT_TYP) throw new Error(`typ must be ${CHECKPOINT_TYP}`);
+  const body = JSON.parse(new TextDecoder().decode(payload)) as { seq?: unknown; hash?: unknown; at?: unknown };
+  if (!Number.isInteger(body.seq) || typeof body.hash !== 'string' || !/^[0-9a-f]{64}$/.test(body.hash) || typeof body.at !== 'number') {
+    throw new Error('payload must be {seq, hash, at}');
+  }
+  return body as { seq: number; hash: string; at: number };
+}
