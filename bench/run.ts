@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
 import { exportJWK, generateKeyPair, importJWK, SignJWT } from 'jose';
+import { benchAudit } from './audit-bench';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const autocannon = require('autocannon') as (opts: Record<string, unknown>) => Promise<any>;
 
@@ -101,6 +102,17 @@ async function main(): Promise<void> {
   } finally {
     await withPg((c) => c.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`));
     fs.rmSync(pgDir, { recursive: true, force: true });
+  }
+
+  // Audit log: append throughput and verification speed, on a database of its own.
+  const auditDb = `rx_bench_audit_${process.pid}`;
+  await withPg((c) => c.query(`CREATE DATABASE ${auditDb}`));
+  try {
+    const auditUrl = new URL(PG_URL);
+    auditUrl.pathname = `/${auditDb}`;
+    Object.assign(results, await benchAudit(auditUrl.toString(), Number(process.env.BENCH_AUDIT_ENTRIES || 1_000_000)));
+  } finally {
+    await withPg((c) => c.query(`DROP DATABASE IF EXISTS ${auditDb} WITH (FORCE)`));
   }
 
   const out = path.join(ROOT, 'bench', 'results', 'latest.json');

@@ -10,6 +10,7 @@ import { AppError } from './common/errors';
 import { AppConfig } from './config/config';
 import { createLogger, NestPinoLogger } from './observability/logger';
 import { MetricsService } from './observability/metrics';
+import { GRAPHQL_LIMITS } from './graphql/limits';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -21,6 +22,7 @@ export async function createApp(config: AppConfig, logger: Logger = createLogger
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
     bodyLimit: 2 * 1024 * 1024,
+    forceCloseConnections: true,
     requestIdHeader: false,
     genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
       const given = req.headers['x-request-id'];
@@ -37,20 +39,35 @@ export async function createApp(config: AppConfig, logger: Logger = createLogger
 
   fastify.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     reply.header('x-request-id', request.id);
-    if (request.url.split('?')[0] !== '/graphql') return;
-    if (request.method === 'GET' && String(request.headers.upgrade ?? '').toLowerCase() === 'websocket') return; // authenticated in connection_init
-    if (request.method !== 'POST') {
+    // The matched route, not the raw URL: `/gr%61phql` and `/graphql?x` are the same route.
+    if (request.routeOptions?.url !== '/graphql') return;
+    const upgrade = isWebSocketUpgrade(request);
+    if (!upgrade && request.method !== 'POST') {
       return reply.code(405).header('allow', 'POST').send(graphqlError('METHOD_NOT_ALLOWED', 'GraphQL is served only as POST with Content-Type: application/json'));
     }
     const type = String(request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-    if (type !== 'application/json') {
+    if (!upgrade && type !== 'application/json') {
       return reply.code(415).send(graphqlError('UNSUPPORTED_MEDIA_TYPE', 'GraphQL requests must have Content-Type: application/json'));
     }
     try {
       await auth.authenticateRequest(request as unknown as RequestWithPartner);
     } catch (e) {
-      if (e instanceof AppError) return reply.code(401).send(graphqlError(e.code, e.message));
+      if (e instanceof AppError) {
+        // A refused WebSocket upgrade: answer 401, then close the raw socket (nothing else will).
+        if (upgrade) reply.raw.once('finish', () => upgradeSocketOf(request)?.destroy());
+        return reply.code(401).send(graphqlError(e.code, e.message));
+      }
       throw e;
+    }
+  });
+
+  fastify.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
+    if (request.routeOptions?.url !== '/graphql' || request.method !== 'POST') return;
+    const body = request.body as { query?: unknown } | unknown[] | null;
+    if (Array.isArray(body)) return reply.code(400).send(graphqlError('BATCHING_NOT_SUPPORTED', 'send one GraphQL operation per request (array batching is off)'));
+    const query = body?.query;
+    if (typeof query === 'string' && query.length > GRAPHQL_LIMITS.maxDocumentChars) {
+      return reply.code(413).send(graphqlError('DOCUMENT_TOO_LARGE', `the query text is longer than ${GRAPHQL_LIMITS.maxDocumentChars} characters`));
     }
   });
 
@@ -63,6 +80,19 @@ export async function createApp(config: AppConfig, logger: Logger = createLogger
   app.enableShutdownHooks();
   await app.init();
   return app;
+}
+
+/**
+ * A real WebSocket upgrade (the socket came through the server's 'upgrade' event), not a plain
+ * GET that merely carries an `Upgrade` header: @fastify/websocket marks the former on the raw request.
+ */
+function upgradeSocketOf(request: FastifyRequest): { destroy(): void } | undefined {
+  const key = Object.getOwnPropertySymbols(request.raw).find((s) => s.description === 'ws-socket');
+  return key ? (request.raw as unknown as Record<symbol, { destroy(): void }>)[key] : undefined;
+}
+
+function isWebSocketUpgrade(request: FastifyRequest): boolean {
+  return request.method === 'GET' && upgradeSocketOf(request) !== undefined;
 }
 
 function graphqlError(code: string, message: string) {

@@ -5,11 +5,11 @@ import { AppExceptionFilter } from './common/app-exception.filter';
 import { MercuriusDriver, MercuriusDriverConfig } from '@nestjs/mercurius';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
-import { AuthService } from './auth/auth.service';
 import { APP_CONFIG, AppConfig } from './config/config';
 import { DatabaseModule } from './database/database.module';
 import { GatewayModule } from './gateway/gateway.module';
 import { mercuriusErrorFormatter } from './graphql/graphql-errors';
+import { fieldAndAliasLimitRule } from './graphql/limits';
 import { PartnersModule } from './partners/partners.module';
 
 @Module({})
@@ -23,27 +23,17 @@ export class AppModule {
       imports: [
         GraphQLModule.forRootAsync<MercuriusDriverConfig>({
           driver: MercuriusDriver,
-          inject: [AuthService],
-          useFactory: (auth: AuthService) => ({
+          useFactory: () => ({
           path: '/graphql',
           autoSchemaFile: true, // in memory; `npm run schema` writes schema.graphql
           sortSchema: true,
           graphiql: false,
           jit: 1,
+          validationRules: [fieldAndAliasLimitRule],
           // Only POST application/json is executed (GET never runs a mutation; see app.factory).
-          subscription: {
-            // GraphQL over WebSocket at /graphql: connection_init must carry
-            // {"authorization": "Bearer <assertion>"}; anything else closes the socket.
-            onConnect: async ({ payload }: { payload?: Record<string, unknown> }) => {
-              const header = payload?.authorization ?? payload?.Authorization;
-              try {
-                const partner = await auth.authenticateHeader(typeof header === 'string' ? header : undefined);
-                return { partner };
-              } catch {
-                return false;
-              }
-            },
-          },
+          // GraphQL over WebSocket at /graphql. The upgrade request itself must carry
+          // `Authorization: Bearer <assertion>` (checked in app.factory's onRequest hook).
+          subscription: true,
           errorFormatter: mercuriusErrorFormatter as never,
           // Introspection and field suggestions are for development only.
           ...(production ? { introspection: false } : {}),

@@ -58,7 +58,9 @@ describe('partner authentication over HTTP (e2e)', () => {
   it('refuses a wrong audience, iss/sub mismatch, and an unknown kid', async () => {
     await expectRefused(await assertion(key, 'bank-a', { aud: 'other-gateway' }), /\(aud\)/);
     await expectRefused(await assertion(key, 'bank-a', { sub: 'shop-b' }), /\(sub\)/);
-    await expectRefused(await assertion(key, 'bank-a', { kid: 'nope' }), /\(kid\)/);
+    await expectRefused(await assertion(key, 'bank-a', { kid: 'nope' }), /\(kid\): unknown partner, kid or algorithm/);
+    await expectRefused(await assertion(key, 'nobody-here'), /\(kid\): unknown partner, kid or algorithm/);
+    await expectRefused(await assertion(key, 'Bad\u0000Id'), /\(iss\)/);
   });
 
   it("refuses an assertion signed with another partner's key under this partner's kid", async () => {
@@ -95,6 +97,56 @@ describe('partner authentication over HTTP (e2e)', () => {
     });
     expect(form.status).toBe(415);
     expect((await gw.gql(ME, {}, token)).data).toEqual({ me: { id: 'bank-a' } });
+  });
+
+  it('applies the same rules whatever the spelling of the path', async () => {
+    for (const path of ['/gr%61phql', '/graphql?x=1', '/graphql/']) {
+      const res = await fetch(`${gw.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ __typename }' }) });
+      expect([401, 404]).toContain(res.status);
+    }
+    // A plain GET that only claims to be an upgrade is a GET: refused, never executed.
+    const { request } = await import('node:http');
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(`${gw.url}/graphql?query=${encodeURIComponent('{ __typename }')}`, { headers: { upgrade: 'websocket', connection: 'keep-alive' } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(status).toBe(405);
+    expect((await gw.as('bank-a', key, ME)).data).toEqual({ me: { id: 'bank-a' } });
+  });
+
+  it('limits aliases, fields, depth, document size, and refuses array batching', async () => {
+    const aliases = `{ ${Array.from({ length: 31 }, (_, i) => `a${i}: me { id }`).join(' ')} }`;
+    const res = await gw.as('bank-a', key, aliases);
+    expect(res.errors![0].message).toMatch(/more than 30 aliases/);
+    const huge = `{ me { id } } # ${'x'.repeat(70_000)}`;
+    expect((await gw.as('bank-a', key, huge)).status).toBe(413);
+    const token = await assertion(key, 'bank-a');
+    const batch = await fetch(`${gw.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify([{ query: ME }, { query: ME }]) });
+    expect(batch.status).toBe(400);
+    const ok = `{ ${Array.from({ length: 30 }, (_, i) => `a${i}: me { id }`).join(' ')} }`;
+    expect((await gw.as('bank-a', key, ok)).data!.a29).toEqual({ id: 'bank-a' });
+  });
+
+  it('serves GraphQL over WebSocket at /graphql only to an authenticated upgrade', async () => {
+    const { WebSocket } = await import('ws');
+    const wsUrl = gw.url.replace('http', 'ws') + '/graphql';
+    const open = (headers: Record<string, string>) =>
+      new Promise<string>((resolve) => {
+        const ws = new WebSocket(wsUrl, 'graphql-transport-ws', { headers });
+        ws.on('unexpected-response', (_req, res) => resolve(`http ${res.statusCode}`));
+        ws.on('error', () => resolve('error'));
+        ws.on('open', () => ws.send(JSON.stringify({ type: 'connection_init', payload: {} })));
+        ws.on('message', (m) => {
+          resolve(JSON.parse(String(m)).type);
+          ws.close();
+        });
+      });
+    expect(await open({})).toBe('http 401');
+    expect(await open({ authorization: `Bearer ${await assertion(key, 'bank-a')}` })).toBe('connection_ack');
   });
 
   it('refuses introspection without an assertion', async () => {

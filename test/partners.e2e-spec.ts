@@ -122,6 +122,20 @@ describe('partners and keys (e2e)', () => {
     expect(op.data!.addPartnerKey.keys).toHaveLength(2);
   });
 
+  it('caps active keys per partner at 20, and a revoked one frees a place', async () => {
+    const first = await gw.registerPartner('many-keys', 'BANK');
+    for (let i = 2; i <= 20; i++) {
+      const k = await makeKey(`mk-${i}`);
+      expect((await gw.as('many-keys', first, ADD_KEY, { p: 'many-keys', jwk: JSON.stringify(k.publicJwk) })).errors).toBeUndefined();
+    }
+    const extra = await makeKey('mk-21');
+    const refused = await gw.as('many-keys', first, ADD_KEY, { p: 'many-keys', jwk: JSON.stringify(extra.publicJwk) });
+    expect(codeOf(refused)).toBe('BAD_USER_INPUT');
+    expect(refused.errors![0].message).toMatch(/already has 20 active keys/);
+    await gw.as('many-keys', first, REVOKE_KEY, { p: 'many-keys', kid: 'mk-2' });
+    expect((await gw.as('many-keys', first, ADD_KEY, { p: 'many-keys', jwk: JSON.stringify(extra.publicJwk) })).errors).toBeUndefined();
+  });
+
   it('suspends and reactivates a partner; a suspended partner is refused at once', async () => {
     const key = await gw.registerPartner('legal-1', 'LEGAL');
     const sus = await gw.asOperator('mutation { suspendPartner(id: "legal-1") { status } }');

@@ -1,30 +1,22 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { compactVerify, createLocalJWKSet, type JSONWebKeySet } from 'jose';
+import { createLocalJWKSet, type JSONWebKeySet } from 'jose';
 import { DataSource, EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { GatewayKeyService } from '../gateway/gateway-key.service';
 import { AuditCheckpoint } from './audit-checkpoint.entity';
 import { AuditEntry } from './audit-entry.entity';
 import { AuditAction, AuditInput, SYSTEM_ACTOR } from './audit.actions';
-import { ChainVerification, entryHash, GENESIS_HASH, StoredAuditRow, verifyChain } from './hash-chain';
+import { CHECKPOINT_TYP, fetchAuditRows, verifyCheckpointSignature } from './chain-io';
+import { ChainVerification, entryHash, GENESIS_HASH, verifyChain } from './hash-chain';
 
 /** One advisory lock serialises appends across every connection and replica. */
 export const AUDIT_APPEND_LOCK = 0x52580002;
-export const CHECKPOINT_TYP = 'audit-checkpoint+jwt';
 
 export interface VerificationResult {
   ok: boolean;
   checkedEntries: number;
   firstBadSeq: number | null;
   reason: string | null;
-}
-
-/** Reads audit rows in seq order with raw SQL (fast, and the same shape the CLI reads). */
-export async function fetchAuditRows(query: (sql: string, params: unknown[]) => Promise<StoredAuditRow[]>, afterSeq: number, limit: number, toSeq?: number) {
-  return query(
-    `SELECT seq, at, actor, action, target, details, prev_hash, hash FROM audit_log WHERE seq > $1 ${toSeq !== undefined ? 'AND seq <= $3' : ''} ORDER BY seq LIMIT $2`,
-    toSeq !== undefined ? [afterSeq, limit, toSeq] : [afterSeq, limit],
-  );
 }
 
 @Injectable()
@@ -132,21 +124,4 @@ export class AuditService {
 
 function pick(v: ChainVerification): VerificationResult {
   return { ok: v.ok, checkedEntries: v.checkedEntries, firstBadSeq: v.firstBadSeq, reason: v.reason };
-}
-
-/** Verifies a checkpoint JWS against a JWKS and returns its payload. */
-export async function verifyCheckpointSignature(
-  jws: string,
-  keys: ReturnType<typeof createLocalJWKSet>,
-): Promise<{ seq: number; hash: string; at: number }> {
-  if (typeof jws !== 'string' || jws.length > 4096) throw new Error('checkpoint must be a compact JWS of at most 4 KiB');
-  const { payload, protectedHeader } = await compactVerify(jws, keys, { algorithms: ['EdDSA'] }).catch(() => {
-    throw new Error('the signature does not verify with the gateway key');
-  });
-  if (protectedHeader.typ !== CHECKPOINT_TYP) throw new Error(`typ must be ${CHECKPOINT_TYP}`);
-  const body = JSON.parse(new TextDecoder().decode(payload)) as { seq?: unknown; hash?: unknown; at?: unknown };
-  if (!Number.isInteger(body.seq) || typeof body.hash !== 'string' || !/^[0-9a-f]{64}$/.test(body.hash) || typeof body.at !== 'number') {
-    throw new Error('payload must be {seq, hash, at}');
-  }
-  return body as { seq: number; hash: string; at: number };
 }

@@ -88,12 +88,16 @@ export async function verifyChain(o: VerifyChainOptions): Promise<ChainVerificat
   const batchSize = o.batchSize ?? 5000;
   const expectations = new Map((o.expect ?? []).map((e) => [e.seq, e]));
   let prevHash = o.anchorHash;
+  let pending: Promise<StoredAuditRow[]> | null = null;
   let expectedSeq = from;
   let checked = 0;
-  const fail = (seq: number, reason: string): ChainVerification => ({ ok: false, checkedEntries: checked, firstBadSeq: seq, reason, lastHash: prevHash, lastSeq: expectedSeq - 1 });
+  const fail = (seq: number, reason: string): ChainVerification => (void pending?.catch(() => undefined), { ok: false, checkedEntries: checked, firstBadSeq: seq, reason, lastHash: prevHash, lastSeq: expectedSeq - 1 });
 
-  for (;;) {
-    const rows = await o.fetchBatch(expectedSeq - 1, batchSize, o.toSeq);
+  // Fetch the next batch while hashing the current one: I/O and CPU overlap.
+  pending = o.fetchBatch(expectedSeq - 1, batchSize, o.toSeq);
+  while (pending) {
+    const rows: StoredAuditRow[] = await pending;
+    pending = rows.length === batchSize ? o.fetchBatch(Number(rows[rows.length - 1].seq), batchSize, o.toSeq) : null;
     for (const row of rows) {
       const record = recordOf(row);
       if (record.seq !== expectedSeq) {
@@ -109,7 +113,6 @@ export async function verifyChain(o: VerifyChainOptions): Promise<ChainVerificat
       checked++;
     }
     o.onProgress?.(checked, expectedSeq - 1);
-    if (rows.length < batchSize) break;
   }
   const lastSeq = expectedSeq - 1;
   if (o.toSeq !== undefined && lastSeq < o.toSeq) {

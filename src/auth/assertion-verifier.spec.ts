@@ -53,7 +53,7 @@ describe('partner assertion verifier: partner state', () => {
   });
 
   it('refuses an unknown partner and an empty or oversized token without parsing it', async () => {
-    await expect(verifyPartnerAssertion(VALID, context([shopB]))).rejects.toMatchObject({ rule: 'partner' });
+    await expect(verifyPartnerAssertion(VALID, context([shopB]))).rejects.toMatchObject({ rule: 'kid' });
     await expect(verifyPartnerAssertion('', context())).rejects.toMatchObject({ rule: 'bearer' });
     await expect(verifyPartnerAssertion('a'.repeat(9000), context())).rejects.toMatchObject({ rule: 'size' });
     await expect(verifyPartnerAssertion('a.b', context())).rejects.toMatchObject({ rule: 'format' });

@@ -8,6 +8,7 @@ export const ALLOWED_ALGS = ['EdDSA', 'ES256', 'PS256'] as const;
 const MAX_ASSERTION_BYTES = 8 * 1024;
 const MAX_LIFETIME_S = 300;
 const CLOCK_TOLERANCE_S = 60;
+const PARTNER_ID = /^[a-z0-9][a-z0-9-]{1,62}$/;
 
 /** What the verifier needs to know about the partner named in `iss`. */
 export interface AssertionPartner {
@@ -96,22 +97,21 @@ export async function verifyPartnerAssertion(token: string, ctx: AssertionContex
   const claims = decodePayload(parts[1]);
   if (typeof claims.iss !== 'string' || claims.iss.length === 0) fail('iss', 'claim iss is required and must be the partner id');
   if (claims.sub !== claims.iss) fail('sub', 'claims iss and sub must both equal the partner id');
-  if (claims.iss.length > 63) fail('iss', 'claim iss is not a partner id');
+  if (!PARTNER_ID.test(claims.iss)) fail('iss', 'claim iss is not a partner id');
 
+  // Until the signature verifies, say nothing about the partner or its keys: an unknown partner,
+  // an unknown kid and a wrong algorithm all read the same. Status and revocation come after.
   const partner = await ctx.loadPartner(claims.iss);
-  if (!partner) fail('partner', 'unknown partner or key');
-  if (partner.status !== 'ACTIVE') fail('partner-status', `partner "${partner.id}" is suspended`);
-  const key = partner.keys.find((k) => k.kid === header.kid);
-  if (!key) fail('kid', `kid "${header.kid}" is not a key of partner "${partner.id}"`);
-  if (key.status !== 'ACTIVE') fail('key-revoked', `key "${key.kid}" is revoked`);
-  if (key.alg !== header.alg) fail('alg', `header alg ${header.alg} does not match key "${key.kid}" (${key.alg})`);
-
+  const key = partner?.keys.find((k) => k.kid === header.kid);
+  if (!partner || !key || key.alg !== header.alg) fail('kid', 'unknown partner, kid or algorithm for this kid');
   try {
     const cryptoKey = ctx.importKey ? await ctx.importKey(key) : await importJWK({ ...key.jwk }, key.alg);
     await compactVerify(token, cryptoKey, { algorithms: [key.alg] });
   } catch {
     fail('signature', `signature does not verify with key "${key.kid}"`);
   }
+  if (partner.status !== 'ACTIVE') fail('partner-status', `partner "${partner.id}" is suspended`);
+  if (key.status !== 'ACTIVE') fail('key-revoked', `key "${key.kid}" is revoked`);
 
   const aud = claims.aud;
   const audOk = aud === ctx.audience || (Array.isArray(aud) && aud.length === 1 && aud[0] === ctx.audience);

@@ -24,6 +24,8 @@ interface CachedPartner {
 @Injectable()
 export class AuthService {
   private readonly cache = new Map<string, CachedPartner>();
+  /** Bumped by invalidate(): a load that started before a change never re-caches the old state. */
+  private readonly generation = new Map<string, number>();
   /** Imported keys, by the cached key object: dropped with the cache entry that holds it. */
   private readonly imported = new WeakMap<object, Promise<Parameters<typeof compactVerify>[1]>>();
 
@@ -88,6 +90,7 @@ export class AuthService {
 
   /** Forget a partner's cached status and keys (after a change on this replica). */
   invalidate(partnerId: string): void {
+    this.generation.set(partnerId, (this.generation.get(partnerId) ?? 0) + 1);
     this.cache.delete(partnerId);
   }
 
@@ -95,6 +98,7 @@ export class AuthService {
     const now = Date.now();
     const hit = this.cache.get(id);
     if (hit && now - hit.loadedAt < this.config.authCacheTtlMs) return hit.partner;
+    const generation = this.generation.get(id) ?? 0;
     const partner = await this.db.getRepository(Partner).findOne({ where: { id } });
     let value: CachedPartner['partner'] = null;
     if (partner) {
@@ -106,8 +110,12 @@ export class AuthService {
         keys: keys.map((k) => ({ kid: k.kid, alg: k.alg, status: k.status, jwk: k.jwk })),
       };
     }
-    if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(id, { partner: value, loadedAt: now });
+    // Unknown ids are not cached (a flood of made-up ids must not evict real partners).
+    if (value && (this.generation.get(id) ?? 0) === generation) {
+      this.cache.delete(id);
+      if (this.cache.size >= 10_000) this.cache.delete(this.cache.keys().next().value as string); // oldest first
+      this.cache.set(id, { partner: value, loadedAt: now });
+    }
     return value;
   }
 }

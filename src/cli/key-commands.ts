@@ -67,7 +67,9 @@ export function registerKeyCommands(program: Command): void {
       try {
         jwk = JSON.parse(fs.readFileSync(opts.key, 'utf8')) as JWK;
       } catch (e) {
-        throw new Error(`cannot read a JWK from ${opts.key}: ${(e as Error).message}`);
+        // Never echo a JSON parser message: it would quote the private key.
+        const reason = (e as NodeJS.ErrnoException).code ? `cannot read the file (${(e as NodeJS.ErrnoException).code})` : 'not a JSON JWK';
+        throw new Error(`${opts.key}: ${reason}`);
       }
       process.stdout.write((await mintAssertion(jwk, opts.partner, opts.aud, opts.ttl)) + '\n');
     });

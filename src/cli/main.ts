@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { Command, InvalidArgumentError } from 'commander';
+import { registerAuditCommands } from './audit-commands';
 import { registerKeyCommands } from './key-commands';
 
 const program = new Command();
@@ -12,6 +13,7 @@ program
   });
 
 registerKeyCommands(program);
+registerAuditCommands(program);
 
 program.parseAsync(process.argv).catch((e: Error) => {
   if (!(e instanceof InvalidArgumentError)) process.stderr.write(`error: ${e.message}\n`);

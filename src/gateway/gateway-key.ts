@@ -43,8 +43,9 @@ export async function loadOrCreateGatewayKey(file: string, mayCreate: boolean): 
   let jwk: JWK;
   try {
     jwk = JSON.parse(fs.readFileSync(file, 'utf8')) as JWK;
-  } catch (e) {
-    throw new Error(`gateway key file ${file} is not a JSON JWK: ${(e as Error).message}`);
+  } catch {
+    // Never echo the parser's message: it quotes the file's content, i.e. the private key.
+    throw new Error(`gateway key file ${file} is not a JSON JWK`);
   }
   if (jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519' || typeof jwk.d !== 'string') {
     throw new Error(`gateway key file ${file} must hold a private Ed25519 JWK`);

@@ -56,8 +56,9 @@ export function mercuriusErrorFormatter(
     return [formatGraphQLError(e instanceof GraphQLError ? e : new GraphQLError(String(e)), log)];
   });
   const executed = 'data' in execution && execution.data !== undefined;
+  const internal = errors.some((e) => e.extensions?.code === ErrorCode.INTERNAL_SERVER_ERROR);
   return {
-    statusCode: executed ? 200 : 400,
+    statusCode: executed ? 200 : internal ? 500 : 400,
     response: { data: executed ? execution.data : null, errors } as unknown as ExecutionResult,
   };
 }

@@ -27,3 +27,27 @@ describe('JWK policy (token profile section 1)', () => {
     expect(stored).toEqual({ kty: 'OKP', crv: 'Ed25519', x: ed.x, kid: ed.kid, alg: 'EdDSA', use: 'sig' });
   });
 });
+
+describe('weak public keys', () => {
+  const small = [
+    '0100000000000000000000000000000000000000000000000000000000000000',
+    '0000000000000000000000000000000000000000000000000000000000000000',
+    '0000000000000000000000000000000000000000000000000000000000000080',
+    'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+    'edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+    'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a',
+    '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05',
+    '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85',
+  ];
+  it.each(small)('refuses the small-order or non-canonical Ed25519 point %s', (hex) => {
+    const x = Buffer.from(hex, 'hex').toString('base64url');
+    expect(() => validatePublicJwk({ kty: 'OKP', crv: 'Ed25519', x, kid: 'k' })).toThrow(/small-order or non-canonical/);
+    expect(validatePublicJwk(vectors.partners['bank-a'].keys[0]).kty).toBe('OKP');
+  });
+
+  it('refuses an RSA exponent other than 65537', () => {
+    const rsa = vectors.partners['bank-a'].keys[2];
+    for (const e of ['AQ', 'Aw', 'AQAA', 'AQAC']) expect(() => validatePublicJwk({ ...rsa, e })).toThrow(/65537/);
+    expect(validatePublicJwk(rsa).kty).toBe('RSA');
+  });
+});

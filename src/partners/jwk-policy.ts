@@ -63,6 +63,9 @@ export function validatePublicJwk(input: unknown): PublicJwk {
     case 'OKP': {
       if (jwk.crv !== 'Ed25519') throw new JwkPolicyError(`curve "${String(jwk.crv)}" is not allowed; OKP keys must be Ed25519`);
       if (b64urlBytes('x', jwk.x) !== 32) throw new JwkPolicyError('an Ed25519 "x" must be 32 bytes');
+      if (isWeakEd25519(Buffer.from(jwk.x as string, 'base64url'))) {
+        throw new JwkPolicyError('this Ed25519 "x" is a small-order or non-canonical point: signatures under it can be forged');
+      }
       return { kty: 'OKP', crv: 'Ed25519', x: jwk.x as string, kid, alg: expectAlg(jwk, SigningAlg.EdDSA), use: 'sig' };
     }
     case 'EC': {
@@ -76,6 +79,7 @@ export function validatePublicJwk(input: unknown): PublicJwk {
       const modulus = Buffer.from(String(jwk.n ?? ''), 'base64url');
       b64urlBytes('n', jwk.n);
       b64urlBytes('e', jwk.e);
+      if (jwk.e !== 'AQAB') throw new JwkPolicyError('RSA public exponent "e" must be 65537 ("AQAB")');
       const bits = rsaModulusBits(modulus);
       if (bits < 2048) throw new JwkPolicyError(`RSA keys must be at least 2048 bits; this one has ${bits}`);
       if (bits > 8192) throw new JwkPolicyError(`RSA keys over 8192 bits are refused; this one has ${bits}`);
@@ -84,6 +88,20 @@ export function validatePublicJwk(input: unknown): PublicJwk {
     default:
       throw new JwkPolicyError(`key type "${String(jwk.kty)}" is not allowed; use OKP/Ed25519, EC/P-256 or RSA >= 2048`);
   }
+}
+
+const ED25519_P = (1n << 255n) - 19n;
+const ED25519_ORDER8_Y = 2707385501144840649318225287225658788936804267575313519463743609750303402022n;
+
+/**
+ * True for encodings whose point has small order (y in {0, 1, p-1} or an order-8 y) or whose
+ * y is not reduced (y >= p): with such a key, one signature verifies for any message.
+ */
+export function isWeakEd25519(x: Buffer): boolean {
+  let y = 0n;
+  for (let i = 31; i >= 0; i--) y = (y << 8n) | BigInt(i === 31 ? x[i] & 0x7f : x[i]);
+  if (y >= ED25519_P) return true;
+  return [0n, 1n, ED25519_P - 1n, ED25519_ORDER8_Y, ED25519_P - ED25519_ORDER8_Y].includes(y);
 }
 
 function rsaModulusBits(modulus: Buffer): number {

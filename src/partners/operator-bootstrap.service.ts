@@ -57,7 +57,13 @@ export class OperatorBootstrapService implements OnApplicationBootstrap {
   private async operatorKeyFromFile(): Promise<PublicJwk> {
     const file = path.join(this.config.dataDir, 'operator.jwk');
     if (fs.existsSync(file)) {
-      const { d: _d, ...pub } = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+      let parsed: Record<string, unknown>;
+      try {
+        parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+      } catch {
+        throw new Error(`${file} is not a JSON JWK`); // the parser's message would quote the private key
+      }
+      const { d: _d, ...pub } = parsed;
       this.logger.log(`reusing the operator key in ${file}`);
       return validatePublicJwk(pub);
     }

@@ -14,6 +14,9 @@ import { PartnerKey } from './partner-key.entity';
 import { KeyStatus, PARTNER_ID_PATTERN, PartnerKind, PartnerStatus } from './partner.enums';
 import { PartnerConnection, PartnerType, RegisterPartnerInput } from './dto/partner.types';
 
+const MAX_ACTIVE_KEYS = 20;
+const MAX_KEYS = 100;
+
 /** Partners and their keys. Every change invalidates the auth cache of this replica at once. */
 @Injectable()
 export class PartnersService {
@@ -60,6 +63,10 @@ export class PartnersService {
       await lockPartner(tx, partnerId);
       const existing = await tx.getRepository(PartnerKey).findOne({ where: { partnerId, kid: jwk.kid } });
       if (existing) throw conflict(`kid "${jwk.kid}" is already used by partner "${partnerId}" (kids are never reused, even after revocation)`);
+      const total = await tx.getRepository(PartnerKey).count({ where: { partnerId } });
+      const active = await tx.getRepository(PartnerKey).count({ where: { partnerId, status: KeyStatus.ACTIVE } });
+      if (active >= MAX_ACTIVE_KEYS) throw badInput(`partner "${partnerId}" already has ${MAX_ACTIVE_KEYS} active keys; revoke one first`);
+      if (total >= MAX_KEYS) throw badInput(`partner "${partnerId}" has reached ${MAX_KEYS} keys in all`);
       await tx.getRepository(PartnerKey).insert({ partnerId, kid: jwk.kid, alg: jwk.alg, jwk });
       await this.audit.append(tx, { actor: caller.id, action: AuditAction.KeyAdd, target: partnerId, details: { outcome: 'ok', kid: jwk.kid, alg: jwk.alg }, concerns: [partnerId] });
     });
