@@ -20,7 +20,8 @@ export interface AuditRecord {
 /** A row as read back from the database (pg returns bigint as string, PGlite as number). */
 export interface StoredAuditRow {
   seq: number | string;
-  at: Date | string;
+  /** A Date, an ISO string, or epoch milliseconds. */
+  at: Date | string | number;
   actor: string;
   action: string;
   target: string | null;
@@ -49,7 +50,7 @@ export function entryHash(prevHash: string, record: AuditRecord): string {
 export function recordOf(row: StoredAuditRow): AuditRecord {
   return {
     seq: Number(row.seq),
-    at: (row.at instanceof Date ? row.at : new Date(row.at)).toISOString(),
+    at: (row.at instanceof Date ? row.at : new Date(typeof row.at === 'string' && /^\d+(\.\d+)?$/.test(row.at) ? Number(row.at) : row.at)).toISOString(),
     actor: row.actor,
     action: row.action,
     target: row.target,
@@ -100,6 +101,8 @@ export async function verifyChain(o: VerifyChainOptions): Promise<ChainVerificat
     pending = rows.length === batchSize ? o.fetchBatch(Number(rows[rows.length - 1].seq), batchSize, o.toSeq) : null;
     for (const row of rows) {
       const record = recordOf(row);
+      const ms = typeof row.at === 'string' && /^\d+(\.\d+)?$/.test(row.at) ? Number(row.at) : row.at;
+      if (typeof ms === 'number' && !Number.isInteger(ms)) return fail(record.seq, 'the timestamp has sub-millisecond digits that were never hashed (the entry was altered)');
       if (record.seq !== expectedSeq) {
         return fail(expectedSeq, record.seq > expectedSeq ? `entry ${expectedSeq} is missing (next entry is ${record.seq})` : `entry ${record.seq} appears out of order`);
       }

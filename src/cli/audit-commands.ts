@@ -115,7 +115,7 @@ export function registerAuditCommands(program: Command): void {
     .option('--to <seq>', 'last entry to check', parseSeq)
     .option('--jwks <file>', 'gateway public JWKS: also check every stored checkpoint signature')
     .option('--checkpoint <jws>', 'a checkpoint you kept: the chain must still produce its hash (needs --jwks)')
-    .option('--batch <n>', 'rows per query', parseSeq, 10000)
+    .option('--batch <n>', 'rows per query', parseSeq, 20000)
     .action(async (opts: VerifyOptions) => {
       process.exitCode = await auditVerify(opts);
     });
