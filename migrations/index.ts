@@ -2,5 +2,6 @@
 // (A test fails when a file in migrations/ is missing here.)
 import { CreatePartners1795670258349 } from './1795670258349-CreatePartners';
 import { CreateAuditLog1795671685781 } from './1795671685781-CreateAuditLog';
+import { CreateEvents1795673787709 } from './1795673787709-CreateEvents';
 
-export const MIGRATIONS: Function[] = [CreatePartners1795670258349, CreateAuditLog1795671685781];
+export const MIGRATIONS: Function[] = [CreatePartners1795670258349, CreateAuditLog1795671685781, CreateEvents1795673787709];

@@ -21,7 +21,8 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 export async function createApp(config: AppConfig, logger: Logger = createLogger(config.logLevel)): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
-    bodyLimit: 2 * 1024 * 1024,
+    // A full publishEvents batch: 500 tokens of up to 16 KiB, as JSON.
+    bodyLimit: 9 * 1024 * 1024,
     forceCloseConnections: true,
     requestIdHeader: false,
     genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
@@ -34,6 +35,8 @@ export async function createApp(config: AppConfig, logger: Logger = createLogger
     bufferLogs: false,
   });
   const fastify = app.getHttpAdapter().getInstance();
+  // RFC 8935 push: the body is one compact SET (16 KiB at most, plus slack for whitespace).
+  fastify.addContentTypeParser('application/secevent+jwt', { parseAs: 'string', bodyLimit: 17 * 1024 }, (_req, body, done) => done(null, body));
   const auth = app.get(AuthService);
   const metrics = app.get(MetricsService);
 

@@ -5,6 +5,7 @@ import { AppExceptionFilter } from './common/app-exception.filter';
 import { MercuriusDriver, MercuriusDriverConfig } from '@nestjs/mercurius';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
+import { EventsModule } from './events/events.module';
 import { APP_CONFIG, AppConfig } from './config/config';
 import { DatabaseModule } from './database/database.module';
 import { GatewayModule } from './gateway/gateway.module';
@@ -44,6 +45,7 @@ export class AppModule {
         GatewayModule,
         AuditModule,
         PartnersModule,
+        EventsModule,
       ],
       providers: [{ provide: APP_CONFIG, useValue: config }, { provide: APP_FILTER, useClass: AppExceptionFilter }],
       exports: [APP_CONFIG],

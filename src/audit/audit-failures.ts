@@ -12,6 +12,7 @@ export const MUTATION_AUDIT_ACTIONS: Readonly<Record<string, AuditAction>> = {
   suspendPartner: AuditAction.PartnerSuspend,
   reactivatePartner: AuditAction.PartnerReactivate,
   createAuditCheckpoint: AuditAction.AuditCheckpoint,
+  publishEvents: AuditAction.EventsPublish,
 };
 
 /** The target of a failed mutation, from its arguments. */

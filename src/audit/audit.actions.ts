@@ -8,6 +8,9 @@ export enum AuditAction {
   PartnersRead = 'partners.read',
   AuthFailure = 'auth.failure',
   AuditCheckpoint = 'audit.checkpoint',
+  EventsPublish = 'events.publish',
+  EventsRead = 'events.read',
+  EventsPurge = 'events.purge',
 }
 
 export const SYSTEM_ACTOR = 'system';

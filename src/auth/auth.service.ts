@@ -63,14 +63,7 @@ export class AuthService {
       const verified = await verifyPartnerAssertion(token, {
         audience: this.config.audience,
         now: Math.floor(Date.now() / 1000),
-        importKey: (key) => {
-          let imported = this.imported.get(key);
-          if (!imported) {
-            imported = importJWK({ ...key.jwk }, key.alg);
-            this.imported.set(key, imported);
-          }
-          return imported;
-        },
+        importKey: (key) => this.importKey(key),
         loadPartner: async (id) => {
           const p = await this.loadPartner(id);
           kind = p?.kind;
@@ -86,6 +79,21 @@ export class AuthService {
       }
       throw e;
     }
+  }
+
+  /** Imports a cached key once (importing costs more than verifying an Ed25519 signature). */
+  importKey(key: { jwk: object; alg: string }): Promise<Parameters<typeof compactVerify>[1]> {
+    let imported = this.imported.get(key);
+    if (!imported) {
+      imported = importJWK({ ...(key.jwk as Record<string, unknown>) }, key.alg);
+      this.imported.set(key, imported);
+    }
+    return imported;
+  }
+
+  /** A partner's status, kind and keys, from the same short-lived cache as authentication. */
+  partnerKeys(id: string) {
+    return this.loadPartner(id);
   }
 
   /** Forget a partner's cached status and keys (after a change on this replica). */

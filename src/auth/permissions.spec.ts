@@ -27,6 +27,9 @@ const EXPECTED: Record<string, Permission[]> = {
   'Query.verifyAudit': [Permission.VerifyAuditLog],
   'Query.verifyAuditCheckpoint': [Permission.ReadAuditCheckpoint],
   'Mutation.createAuditCheckpoint': [Permission.CreateAuditCheckpoint],
+  'Mutation.publishEvents': [Permission.PublishEvents],
+  'Query.myEvents': [Permission.ReadOwnEvents],
+  'Query.event': [Permission.ReadOwnEvents],
 };
 
 async function buildSchema(): Promise<GraphQLSchema> {

@@ -20,10 +20,16 @@ export enum Permission {
   ReadOwnAuditTrail = 'ReadOwnAuditTrail',
   /** Read the latest audit checkpoint and check a kept one. */
   ReadAuditCheckpoint = 'ReadAuditCheckpoint',
+  /** Publish signed events (signals, flags, lifts, retractions; legal requests for LEGAL only). */
+  PublishEvents = 'PublishEvents',
+  /** Read one's own published events. */
+  ReadOwnEvents = 'ReadOwnEvents',
 }
 
 /** What every partner may do, whatever its kind. */
-const EVERY_KIND = [Permission.ReadSelf, Permission.ManageOwnKeys, Permission.ReadOwnAuditTrail, Permission.ReadAuditCheckpoint];
+const EVERY_KIND = [Permission.ReadSelf, Permission.ManageOwnKeys, Permission.ReadOwnAuditTrail, Permission.ReadAuditCheckpoint, Permission.ReadOwnEvents];
+/** Institutions that publish events. (The profile lets only LEGAL publish legal requests: see the SET verifier.) */
+const PUBLISHER = [...EVERY_KIND, Permission.PublishEvents];
 
 /**
  * The permission table: written once, here, and shown in the README. A partner may call an
@@ -39,10 +45,10 @@ export const PERMISSIONS_BY_KIND: Readonly<Record<PartnerKind, readonly Permissi
     Permission.VerifyAuditLog,
     Permission.CreateAuditCheckpoint,
   ],
-  [PartnerKind.BANK]: EVERY_KIND,
-  [PartnerKind.ECOMMERCE]: EVERY_KIND,
-  [PartnerKind.INTERNAL_SCORER]: EVERY_KIND,
-  [PartnerKind.LEGAL]: EVERY_KIND,
+  [PartnerKind.BANK]: PUBLISHER,
+  [PartnerKind.ECOMMERCE]: PUBLISHER,
+  [PartnerKind.INTERNAL_SCORER]: PUBLISHER,
+  [PartnerKind.LEGAL]: PUBLISHER,
 };
 
 export function kindHas(kind: PartnerKind, permission: Permission): boolean {

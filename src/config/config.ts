@@ -35,6 +35,12 @@ export interface AppConfig {
   auditCheckpointEvery: number;
   /** ...and every this many seconds when there are new entries (0 turns the timer off). */
   auditCheckpointSeconds: number;
+  /** Most tokens in one publishEvents call. */
+  publishMaxBatch: number;
+  /** Days an event is kept after its expires_at before the retention job purges it. */
+  retentionDays: number;
+  /** How often the retention job runs, in seconds (0: never on its own). */
+  retentionIntervalSeconds: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -126,6 +132,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
     authCacheTtlMs: readInt(env, 'AUTH_CACHE_TTL_MS', 2000, 0, 4000),
     auditCheckpointEvery: readInt(env, 'AUDIT_CHECKPOINT_EVERY', 1000, 1, 10_000_000),
     auditCheckpointSeconds: readInt(env, 'AUDIT_CHECKPOINT_SECONDS', 60, 0, 86_400),
+    publishMaxBatch: readInt(env, 'PUBLISH_MAX_BATCH', 500, 1, 5000),
+    retentionDays: readInt(env, 'RETENTION_DAYS', 90, 0, 36_500),
+    retentionIntervalSeconds: readInt(env, 'RETENTION_INTERVAL_SECONDS', 3600, 0, 604_800),
   };
 }
 

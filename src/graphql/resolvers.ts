@@ -1,5 +1,6 @@
 import { AuditResolver } from '../audit/audit.resolver';
+import { EventsResolver } from '../events/events.resolver';
 import { PartnersResolver } from '../partners/partners.resolver';
 
 /** Every resolver class; the schema generator prints the schema from these (a test checks the live app agrees). */
-export const RESOLVERS: Function[] = [PartnersResolver, AuditResolver];
+export const RESOLVERS: Function[] = [PartnersResolver, AuditResolver, EventsResolver];

@@ -1,0 +1,222 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { DataSource, EntityManager, In } from 'typeorm';
+import { AuditAction } from '../audit/audit.actions';
+import { AuditService } from '../audit/audit.service';
+import { AuthService } from '../auth/auth.service';
+import { AuthenticatedPartner } from '../auth/authenticated-partner';
+import { badInput, unauthenticated } from '../common/errors';
+import { APP_CONFIG, AppConfig } from '../config/config';
+import { EventRecord, EventStatus, StoredEventType } from './event.entity';
+import { EventType } from './set-profile';
+import { VerdictCode, VerifiedEvent, verifySet } from './set-verifier';
+
+export enum PublishStatus {
+  ACCEPTED = 'ACCEPTED',
+  DUPLICATE = 'DUPLICATE',
+  REJECTED = 'REJECTED',
+}
+
+export interface PublishResult {
+  index: number;
+  jti: string | null;
+  status: PublishStatus;
+  eventId: string | null;
+  code: VerdictCode | null;
+  description: string | null;
+}
+
+const TYPE_OF: Record<EventType, StoredEventType> = {
+  [EventType.RiskSignal]: StoredEventType.RISK_SIGNAL,
+  [EventType.AccountFlag]: StoredEventType.ACCOUNT_FLAG,
+  [EventType.FlagLifted]: StoredEventType.FLAG_LIFTED,
+  [EventType.Retraction]: StoredEventType.RETRACTION,
+  [EventType.LegalRequest]: StoredEventType.LEGAL_REQUEST,
+};
+
+const toDate = (s: number | null) => (s === null ? null : new Date(s * 1000));
+
+interface Candidate {
+  index: number;
+  token: string;
+  event: VerifiedEvent;
+  row: EventRecord;
+}
+
+/**
+ * Ingest of signed events: verify every token, then store the valid ones in one transaction with
+ * one multi-row insert, exactly once per (issuer, jti), and record one audit entry for the call.
+ */
+@Injectable()
+export class EventsIngestService {
+  constructor(
+    private readonly db: DataSource,
+    private readonly auth: AuthService,
+    private readonly audit: AuditService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async publish(caller: AuthenticatedPartner, tokens: unknown[]): Promise<PublishResult[]> {
+    if (tokens.length === 0) throw badInput('tokens must hold at least one token');
+    if (tokens.length > this.config.publishMaxBatch) {
+      throw badInput(`a batch holds at most ${this.config.publishMaxBatch} tokens (PUBLISH_MAX_BATCH); this one has ${tokens.length}: split it`);
+    }
+    const partner = await this.auth.partnerKeys(caller.id);
+    if (!partner || partner.status !== 'ACTIVE') throw unauthenticated('partner is unknown or suspended');
+    const now = Math.floor(Date.now() / 1000);
+    const verdicts = await Promise.all(
+      tokens.map((token) =>
+        verifySet(token, { audience: this.config.audience, now, partner: { id: partner.id, kind: partner.kind, keys: partner.keys }, importKey: (k) => this.auth.importKey(k) }),
+      ),
+    );
+    const results: PublishResult[] = verdicts.map((v, index) =>
+      v.ok
+        ? { index, jti: v.event.jti, status: PublishStatus.ACCEPTED, eventId: null, code: null, description: null }
+        : { index, jti: jtiOf(tokens[index]), status: PublishStatus.REJECTED, eventId: null, code: v.code, description: v.description },
+    );
+    const receivedAt = new Date();
+    const candidates: Candidate[] = [];
+    verdicts.forEach((v, index) => {
+      if (v.ok) candidates.push({ index, token: tokens[index] as string, event: v.event, row: rowOf(v.event, tokens[index] as string, receivedAt) });
+    });
+
+    await this.db.transaction(async (tx) => {
+      const fresh = await this.settleKnownJtis(tx, caller.id, candidates, results);
+      const targets = await this.checkTargets(tx, caller.id, fresh, results);
+      const stored = await this.insert(tx, caller.id, fresh.filter((c) => results[c.index].status === PublishStatus.ACCEPTED), results);
+      await this.applyStatusChanges(tx, caller.id, stored, targets);
+      const counts = { accepted: 0, duplicate: 0, rejected: 0 };
+      for (const r of results) counts[r.status.toLowerCase() as keyof typeof counts]++;
+      await this.audit.append(tx, {
+        actor: caller.id,
+        action: AuditAction.EventsPublish,
+        details: { outcome: 'ok', ...counts, accepted_jtis: results.filter((r) => r.status === PublishStatus.ACCEPTED).map((r) => r.jti) },
+        concerns: [caller.id],
+      });
+    });
+    return results;
+  }
+
+  /** Duplicates (same bytes) and reused jtis, against the database and within the batch. */
+  private async settleKnownJtis(tx: EntityManager, issuer: string, candidates: Candidate[], results: PublishResult[]): Promise<Candidate[]> {
+    const jtis = [...new Set(candidates.map((c) => c.event.jti))];
+    const existing = jtis.length
+      ? await tx.getRepository(EventRecord).find({ select: { id: true, jti: true, token: true }, where: { issuer, jti: In(jtis) } })
+      : [];
+    const known = new Map(existing.map((e) => [e.jti, { id: e.id, token: e.token }]));
+    const fresh: Candidate[] = [];
+    for (const c of candidates) {
+      const seen = known.get(c.event.jti);
+      if (seen) {
+        Object.assign(results[c.index], sameToken(seen.token, c.token)
+          ? { status: PublishStatus.DUPLICATE, eventId: seen.id }
+          : { status: PublishStatus.REJECTED, code: 'invalid_request', description: `jti reused: "${c.event.jti}" was already published with a different token` });
+        continue;
+      }
+      known.set(c.event.jti, { id: c.row.id, token: c.token });
+      results[c.index].eventId = c.row.id;
+      fresh.push(c);
+    }
+    return fresh;
+  }
+
+  /** Retractions and lifts must target the issuer's own signal or flag. */
+  private async checkTargets(tx: EntityManager, issuer: string, fresh: Candidate[], results: PublishResult[]) {
+    const acting = fresh.filter((c) => c.event.targetJti !== null);
+    const targets = new Map<string, { id: string; type: StoredEventType }>();
+    if (!acting.length) return targets;
+    const wanted = [...new Set(acting.map((c) => c.event.targetJti as string))];
+    const rows = await tx.getRepository(EventRecord).find({ select: { id: true, issuer: true, jti: true, type: true }, where: { jti: In(wanted) } });
+    for (const c of fresh) if (wanted.includes(c.event.jti)) rows.push({ id: c.row.id, issuer, jti: c.event.jti, type: c.row.type } as EventRecord);
+    for (const c of acting) {
+      const target = c.event.targetJti as string;
+      const own = rows.find((r) => r.issuer === issuer && r.jti === target);
+      const allowed = c.row.type === StoredEventType.FLAG_LIFTED ? [StoredEventType.ACCOUNT_FLAG] : [StoredEventType.RISK_SIGNAL, StoredEventType.ACCOUNT_FLAG];
+      let refusal: [VerdictCode, string] | null = null;
+      if (!own) {
+        refusal = rows.some((r) => r.jti === target)
+          ? ['access_denied', `"${target}" is another issuer's event: only its issuer may retract or lift it`]
+          : ['invalid_request', `unknown jti "${target}"`];
+      } else if (!allowed.includes(own.type)) {
+        refusal = ['invalid_request', `"${target}" is a ${own.type.toLowerCase().replace('_', '-')}, which this event cannot act on`];
+      }
+      if (refusal) Object.assign(results[c.index], { status: PublishStatus.REJECTED, eventId: null, code: refusal[0], description: refusal[1] });
+      else targets.set(c.event.jti, { id: own!.id, type: own!.type });
+    }
+    return targets;
+  }
+
+  /** One multi-row insert; rows another request stored meanwhile become duplicates or reused jtis. */
+  private async insert(tx: EntityManager, issuer: string, accepted: Candidate[], results: PublishResult[]): Promise<Candidate[]> {
+    if (!accepted.length) return [];
+    const inserted = await tx.createQueryBuilder().insert().into(EventRecord).values(accepted.map((c) => c.row as never)).orIgnore().returning(['jti']).execute();
+    const done = new Set((inserted.raw as Array<{ jti: string }>).map((r) => r.jti));
+    const raced = accepted.filter((c) => !done.has(c.event.jti));
+    if (raced.length) {
+      const winners = await tx.getRepository(EventRecord).find({ select: { id: true, jti: true, token: true }, where: { issuer, jti: In(raced.map((c) => c.event.jti)) } });
+      for (const c of raced) {
+        const w = winners.find((x) => x.jti === c.event.jti);
+        Object.assign(results[c.index], w && sameToken(w.token, c.token)
+          ? { status: PublishStatus.DUPLICATE, eventId: w.id }
+          : { status: PublishStatus.REJECTED, eventId: null, code: 'invalid_request', description: `jti reused: "${c.event.jti}" was already published with a different token` });
+      }
+    }
+    return accepted.filter((c) => done.has(c.event.jti));
+  }
+
+  private async applyStatusChanges(tx: EntityManager, issuer: string, stored: Candidate[], targets: Map<string, { id: string; type: StoredEventType }>) {
+    for (const c of stored) {
+      const target = targets.get(c.event.jti);
+      if (!target) continue;
+      const status = c.row.type === StoredEventType.FLAG_LIFTED ? EventStatus.LIFTED : EventStatus.RETRACTED;
+      await tx.getRepository(EventRecord).update({ id: target.id, issuer, status: EventStatus.ACTIVE }, { status, statusChangedAt: c.row.receivedAt, statusChangedBy: c.row.id });
+    }
+  }
+}
+
+function sameToken(a: string, b: string): boolean {
+  return a.length === b.length && a === b;
+}
+
+/** The jti of a refused token, when it can be read, so the partner can match the result. */
+function jtiOf(token: unknown): string | null {
+  if (typeof token !== 'string' || token.length > 16 * 1024) return null;
+  try {
+    const jti = (JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { jti?: unknown }).jti;
+    return typeof jti === 'string' && jti.length <= 128 ? jti : null;
+  } catch {
+    return null;
+  }
+}
+
+function rowOf(e: VerifiedEvent, token: string, receivedAt: Date): EventRecord {
+  const details: Record<string, unknown> | null = e.retractionReason ? { reason: e.retractionReason } : e.legal;
+  return {
+    id: randomUUID(),
+    issuer: e.issuer,
+    jti: e.jti,
+    kid: e.kid,
+    subject: e.subject,
+    type: TYPE_OF[e.type],
+    category: e.category,
+    action: e.action,
+    score: e.score,
+    confidence: e.confidence,
+    reasonCodes: e.reasonCodes,
+    distribution: e.distribution,
+    observedAt: toDate(e.observedAt),
+    issuedAt: new Date(e.iat * 1000),
+    effectiveAt: toDate(e.effectiveAt),
+    expiresAt: toDate(e.expiresAt),
+    evidence: e.evidence,
+    txn: e.txn,
+    targetJti: e.targetJti,
+    details,
+    token,
+    receivedAt,
+    status: EventStatus.ACTIVE,
+    statusChangedAt: null,
+    statusChangedBy: null,
+    legalHold: false,
+  };
+}

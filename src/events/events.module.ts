@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { EventsController } from './events.controller';
+import { EventsIngestService } from './events.ingest.service';
+import { EventsQueryService } from './events.query.service';
+import { EventsResolver } from './events.resolver';
+import { RetentionService } from './retention.service';
+
+@Module({
+  controllers: [EventsController],
+  providers: [EventsIngestService, EventsQueryService, EventsResolver, RetentionService],
+  exports: [EventsIngestService, EventsQueryService],
+})
+export class EventsModule {}

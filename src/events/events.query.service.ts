@@ -1,0 +1,68 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { badInput } from '../common/errors';
+import { decodeCursor, encodeCursor, pageSize } from '../common/pagination';
+import { EventRecord } from './event.entity';
+import { CATEGORIES } from './set-profile';
+import { EventConnection, EventType, MyEventsFilter } from './dto/event.types';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** Reads of one's own events. Expired events drop out. (Other partners' events: the sharing module.) */
+@Injectable()
+export class EventsQueryService {
+  constructor(private readonly db: DataSource) {}
+
+  async myEvents(issuer: string, filter: MyEventsFilter | null | undefined, first?: number | null, after?: string | null): Promise<EventConnection> {
+    const size = pageSize(first);
+    const cursor = decodeCursor(after, (v) => /^\d{13}\|[0-9a-f-]{36}$/.test(v));
+    const qb = this.db
+      .getRepository(EventRecord)
+      .createQueryBuilder('e')
+      .where('e.issuer = :issuer', { issuer })
+      .andWhere('(e.expires_at IS NULL OR e.expires_at > now())')
+      .orderBy('e.received_at', 'DESC')
+      .addOrderBy('e.id', 'DESC')
+      .take(size + 1);
+    const f = filter ?? {};
+    if (f.subject != null) {
+      if (f.subject.length < 1 || f.subject.length > 256) throw badInput('filter.subject must be 1..256 characters');
+      qb.andWhere('e.subject = :subject', { subject: f.subject });
+    }
+    if (f.type != null) qb.andWhere('e.type = :type', { type: f.type });
+    if (f.category != null) {
+      if (!(CATEGORIES as readonly string[]).includes(f.category)) throw badInput(`filter.category must be one of ${CATEGORIES.join(', ')}`);
+      qb.andWhere('e.category = :category', { category: f.category });
+    }
+    if (f.status != null) qb.andWhere('e.status = :status', { status: f.status });
+    if (f.since != null) qb.andWhere('e.received_at >= :since', { since: f.since });
+    if (cursor) {
+      const [ms, id] = cursor.split('|');
+      qb.andWhere('(e.received_at, e.id) < (:at, :id)', { at: new Date(Number(ms)), id });
+    }
+    const rows = await qb.getMany();
+    const page = rows.slice(0, size);
+    const edges = page.map((e) => ({ cursor: encodeCursor(`${String(e.receivedAt.getTime()).padStart(13, '0')}|${e.id}`), node: toEventType(e) }));
+    return { edges, pageInfo: { hasNextPage: rows.length > size, endCursor: edges.length ? edges[edges.length - 1].cursor : null } };
+  }
+
+  /** One of the caller's own events, or null: another's event looks exactly like a missing one. */
+  async ownEvent(issuer: string, id: string): Promise<EventType | null> {
+    if (!UUID.test(id)) return null;
+    const row = await this.db
+      .getRepository(EventRecord)
+      .createQueryBuilder('e')
+      .where('e.id = :id AND e.issuer = :issuer', { id, issuer })
+      .andWhere('(e.expires_at IS NULL OR e.expires_at > now())')
+      .getOne();
+    return row ? toEventType(row) : null;
+  }
+}
+
+export function toEventType(e: EventRecord): EventType {
+  return {
+    ...e,
+    evidence: e.evidence === null ? null : JSON.stringify(e.evidence),
+    details: e.details === null ? null : JSON.stringify(e.details),
+  };
+}
