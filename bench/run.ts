@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { Client } from 'pg';
 import { exportJWK, generateKeyPair, importJWK, SignJWT } from 'jose';
 import { benchAudit } from './audit-bench';
+import { benchIngest } from './ingest-bench';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const autocannon = require('autocannon') as (opts: Record<string, unknown>) => Promise<any>;
 
@@ -103,6 +104,20 @@ async function main(): Promise<void> {
     await withPg((c) => c.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`));
     fs.rmSync(pgDir, { recursive: true, force: true });
   }
+
+  // Ingest of signed events, with the audit log on and off.
+  Object.assign(
+    results,
+    await benchIngest(
+      async (name) => {
+        await withPg((c) => c.query(`CREATE DATABASE ${name}`));
+        const u = new URL(PG_URL);
+        u.pathname = `/${name}`;
+        return u.toString();
+      },
+      (name) => withPg((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
+    ),
+  );
 
   // Audit log: append throughput and verification speed, on a database of its own.
   const auditDb = `rx_bench_audit_${process.pid}`;

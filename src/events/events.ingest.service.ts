@@ -149,8 +149,8 @@ export class EventsIngestService {
   /** One multi-row insert; rows another request stored meanwhile become duplicates or reused jtis. */
   private async insert(tx: EntityManager, issuer: string, accepted: Candidate[], results: PublishResult[]): Promise<Candidate[]> {
     if (!accepted.length) return [];
-    const inserted = await tx.createQueryBuilder().insert().into(EventRecord).values(accepted.map((c) => c.row as never)).orIgnore().returning(['jti']).execute();
-    const done = new Set((inserted.raw as Array<{ jti: string }>).map((r) => r.jti));
+    const inserted = (await tx.query(INSERT_EVENTS_SQL, [JSON.stringify(accepted.map((c) => insertRow(c.row)))])) as Array<{ jti: string }>;
+    const done = new Set(inserted.map((r) => r.jti));
     const raced = accepted.filter((c) => !done.has(c.event.jti));
     if (raced.length) {
       const winners = await tx.getRepository(EventRecord).find({ select: { id: true, jti: true, token: true }, where: { issuer, jti: In(raced.map((c) => c.event.jti)) } });
@@ -172,6 +172,30 @@ export class EventsIngestService {
       await tx.getRepository(EventRecord).update({ id: target.id, issuer, status: EventStatus.ACTIVE }, { status, statusChangedAt: c.row.receivedAt, statusChangedBy: c.row.id });
     }
   }
+}
+
+/**
+ * One statement for the whole batch: the rows travel as one JSON parameter and PostgreSQL
+ * unpacks them (much cheaper than building a 27-column multi-row INSERT with the ORM).
+ */
+const EVENT_COLUMNS: Array<[string, string]> = [
+  ['id', 'uuid'], ['issuer', 'varchar'], ['jti', 'varchar'], ['kid', 'varchar'], ['subject', 'varchar'], ['type', 'varchar'],
+  ['category', 'varchar'], ['action', 'varchar'], ['score', 'numeric'], ['confidence', 'numeric'], ['reason_codes', 'varchar[]'],
+  ['distribution', 'varchar'], ['observed_at', 'timestamptz'], ['issued_at', 'timestamptz'], ['effective_at', 'timestamptz'],
+  ['expires_at', 'timestamptz'], ['evidence', 'jsonb'], ['txn', 'varchar'], ['target_jti', 'varchar'], ['details', 'jsonb'],
+  ['token', 'text'], ['received_at', 'timestamptz'], ['status', 'varchar'],
+];
+const INSERT_EVENTS_SQL = `INSERT INTO event (${EVENT_COLUMNS.map(([c]) => c).join(', ')})
+  SELECT ${EVENT_COLUMNS.map(([c]) => c).join(', ')} FROM jsonb_to_recordset($1::jsonb) AS r(${EVENT_COLUMNS.map(([c, t]) => `${c} ${t}`).join(', ')})
+  ON CONFLICT ON CONSTRAINT uq_event_issuer_jti DO NOTHING RETURNING jti`;
+
+function insertRow(r: EventRecord): Record<string, unknown> {
+  return {
+    id: r.id, issuer: r.issuer, jti: r.jti, kid: r.kid, subject: r.subject, type: r.type, category: r.category, action: r.action,
+    score: r.score, confidence: r.confidence, reason_codes: r.reasonCodes, distribution: r.distribution, observed_at: r.observedAt,
+    issued_at: r.issuedAt, effective_at: r.effectiveAt, expires_at: r.expiresAt, evidence: r.evidence, txn: r.txn,
+    target_jti: r.targetJti, details: r.details, token: r.token, received_at: r.receivedAt, status: r.status,
+  };
 }
 
 function sameToken(a: string, b: string): boolean {

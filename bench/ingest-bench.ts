@@ -1,0 +1,145 @@
+// Ingest benchmark: batches of 100 EdDSA tokens from 4 concurrent clients against a gateway
+// process on PostgreSQL, beside the raw jose verification rate measured in the same run.
+import { ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { compactVerify, exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
+
+type SignKey = Parameters<SignJWT['sign']>[0];
+type VerifyKey = Parameters<typeof compactVerify>[1];
+const log = (m: string) => process.stdout.write(`bench: ${m}\n`);
+const ROOT = path.join(__dirname, '..', '..');
+const MAIN = path.join(ROOT, 'dist', 'src', 'main.js');
+const AUDIT_OFF = path.join(ROOT, 'dist', 'bench', 'audit-off.js');
+
+async function keyPair(kid: string) {
+  const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
+  const pub = { ...(await exportJWK(publicKey)), kid, alg: 'EdDSA' } as JWK;
+  return { pub, priv: privateKey, publicKey };
+}
+
+async function assertion(priv: SignKey, kid: string, partner: string) {
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({}).setProtectedHeader({ alg: 'EdDSA', kid, typ: 'partner-auth+jwt' }).setIssuer(partner).setSubject(partner).setAudience('risk-exchange').setIssuedAt(now).setExpirationTime(now + 290).sign(priv);
+}
+
+async function mintSets(priv: SignKey, n: number, prefix: string): Promise<string[]> {
+  const now = Math.floor(Date.now() / 1000);
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) {
+    out.push(
+      await new SignJWT({
+        iss: 'bench-bank', aud: 'risk-exchange', iat: now, jti: `${prefix}-${i}-${randomUUID()}`,
+        sub_id: { format: 'opaque', id: `v1:bench-subject-${i % 5000}` },
+        events: { 'urn:risk-exchange:event:risk-signal': { category: 'cash_out', score: 0.7, confidence: 0.9, reason_codes: ['burst_large_txn'] } },
+      }).setProtectedHeader({ alg: 'EdDSA', kid: 'bench-bank-1', typ: 'secevent+jwt' }).sign(priv),
+    );
+  }
+  return out;
+}
+
+async function startGateway(env: Record<string, string>, port: number, preload?: string): Promise<ChildProcess> {
+  const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const args = [...prof, ...(preload ? ['-r', preload] : []), MAIN];
+  const proc = spawn(process.execPath, args, { env: { ...process.env, LOG_LEVEL: 'warn', HOST: '127.0.0.1', PORT: String(port), AUDIT_CHECKPOINT_SECONDS: '0', ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const started = Date.now();
+  while (Date.now() - started < 60_000) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/health`)).status === 200) return proc;
+    } catch {
+      /* not yet */
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  proc.kill('SIGKILL');
+  throw new Error('gateway did not start');
+}
+
+async function stop(proc: ChildProcess) {
+  const exited = new Promise((r) => proc.once('exit', r));
+  proc.kill('SIGTERM');
+  await exited;
+}
+
+async function gql(port: number, token: string, query: string, variables: Record<string, unknown>) {
+  const res = await fetch(`http://127.0.0.1:${port}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query, variables }) });
+  return (await res.json()) as { data?: any; errors?: any[] };
+}
+
+/** Publishes `batches` (arrays of tokens) from `clients` concurrent loops; returns accepted events/s. */
+async function drive(port: number, auth: () => Promise<string>, batches: string[][], clients: number): Promise<{ perSecond: number; accepted: number; seconds: number }> {
+  let next = 0;
+  let accepted = 0;
+  const started = Date.now();
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      for (;;) {
+        const i = next++;
+        if (i >= batches.length) return;
+        const res = await gql(port, await auth(), 'mutation($t: [String!]!) { publishEvents(tokens: $t) { status } }', { t: batches[i] });
+        if (res.errors) throw new Error(JSON.stringify(res.errors));
+        accepted += res.data.publishEvents.filter((r: { status: string }) => r.status === 'ACCEPTED').length;
+      }
+    }),
+  );
+  const seconds = (Date.now() - started) / 1000;
+  return { perSecond: Math.round(accepted / seconds), accepted, seconds };
+}
+
+export async function benchIngest(databaseUrl: (name: string) => Promise<string>, dropDb: (name: string) => Promise<void>): Promise<Record<string, number>> {
+  const results: Record<string, number> = {};
+  const op = await keyPair('bench-op');
+  const bank = await keyPair('bench-bank-1');
+  const total = Number(process.env.BENCH_INGEST_EVENTS || 40_000);
+
+  // Raw jose verification rate, one core, same tokens.
+  const sample = await mintSets(bank.priv, 4000, 'raw');
+  const t = Date.now();
+  for (const s of sample) await compactVerify(s, bank.publicKey as VerifyKey, { algorithms: ['EdDSA'] });
+  results.jose_verify_per_s = Math.round(sample.length / ((Date.now() - t) / 1000));
+  log(`raw jose EdDSA verification, one at a time: ${results.jose_verify_per_s} tokens/s`);
+  const t2 = Date.now();
+  for (let i = 0; i < sample.length; i += 100) await Promise.all(sample.slice(i, i + 100).map((s) => compactVerify(s, bank.publicKey as VerifyKey, { algorithms: ['EdDSA'] })));
+  results.jose_verify_parallel_per_s = Math.round(sample.length / ((Date.now() - t2) / 1000));
+  log(`raw jose EdDSA verification, 100 at a time (WebCrypto spreads them over the libuv pool, i.e. every core): ${results.jose_verify_parallel_per_s} tokens/s`);
+
+  for (const mode of ['on', 'off'] as const) {
+    const name = `rx_bench_ingest_${mode}_${process.pid}`;
+    const url = await databaseUrl(name);
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rx-bench-ingest-'));
+    const port = 4950 + (mode === 'on' ? 1 : 2);
+    const proc = await startGateway({ DATABASE_URL: url, DATA_DIR: dataDir, OPERATOR_JWKS: JSON.stringify({ keys: [op.pub] }) }, port, mode === 'off' ? AUDIT_OFF : undefined);
+    try {
+      const reg = await gql(port, await assertion(op.priv, 'bench-op', 'operator'), 'mutation($i: RegisterPartnerInput!) { registerPartner(input: $i) { id } }', {
+        i: { id: 'bench-bank', name: 'Bench bank', kind: 'BANK', jwks: JSON.stringify({ keys: [bank.pub] }) },
+      });
+      if (reg.errors) throw new Error(JSON.stringify(reg.errors));
+      log(`minting ${total} tokens for audit ${mode}...`);
+      const tokens = await mintSets(bank.priv, total, mode);
+      const batches: string[][] = [];
+      for (let i = 0; i < tokens.length; i += 100) batches.push(tokens.slice(i, i + 100));
+      let token = await assertion(bank.priv, 'bench-bank-1', 'bench-bank');
+      let minted = Date.now();
+      const auth = async () => {
+        if (Date.now() - minted > 200_000) {
+          token = await assertion(bank.priv, 'bench-bank-1', 'bench-bank');
+          minted = Date.now();
+        }
+        return token;
+      };
+      await drive(port, auth, batches.slice(0, 10), 4); // warm-up
+      const r = await drive(port, auth, batches.slice(10), 4);
+      results[`ingest_audit_${mode}_per_s`] = r.perSecond;
+      log(`ingest, audit ${mode}: ${r.accepted} events accepted in ${r.seconds.toFixed(1)} s = ${r.perSecond} events/s (4 clients, batches of 100; target >= 4,000)`);
+    } finally {
+      await stop(proc);
+      await dropDb(name);
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  }
+  results.ingest_vs_raw_verify_ratio = Math.round((results.ingest_audit_on_per_s / results.jose_verify_parallel_per_s) * 100) / 100;
+  log(`ingest (audit on) / raw parallel verification = ${results.ingest_vs_raw_verify_ratio}`);
+  return results;
+}
