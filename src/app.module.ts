@@ -6,6 +6,7 @@ import { MercuriusDriver, MercuriusDriverConfig } from '@nestjs/mercurius';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { EventsModule } from './events/events.module';
+import { SharingModule } from './sharing/sharing.module';
 import { APP_CONFIG, AppConfig } from './config/config';
 import { DatabaseModule } from './database/database.module';
 import { GatewayModule } from './gateway/gateway.module';
@@ -46,6 +47,7 @@ export class AppModule {
         AuditModule,
         PartnersModule,
         EventsModule,
+        SharingModule,
       ],
       providers: [{ provide: APP_CONFIG, useValue: config }, { provide: APP_FILTER, useClass: AppExceptionFilter }],
       exports: [APP_CONFIG],

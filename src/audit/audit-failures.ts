@@ -13,6 +13,8 @@ export const MUTATION_AUDIT_ACTIONS: Readonly<Record<string, AuditAction>> = {
   reactivatePartner: AuditAction.PartnerReactivate,
   createAuditCheckpoint: AuditAction.AuditCheckpoint,
   publishEvents: AuditAction.EventsPublish,
+  grantAccess: AuditAction.GrantCreate,
+  revokeGrant: AuditAction.GrantRevoke,
 };
 
 /** The target of a failed mutation, from its arguments. */

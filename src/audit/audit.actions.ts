@@ -11,6 +11,8 @@ export enum AuditAction {
   EventsPublish = 'events.publish',
   EventsRead = 'events.read',
   EventsPurge = 'events.purge',
+  GrantCreate = 'grant.create',
+  GrantRevoke = 'grant.revoke',
 }
 
 export const SYSTEM_ACTOR = 'system';

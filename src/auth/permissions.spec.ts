@@ -30,6 +30,13 @@ const EXPECTED: Record<string, Permission[]> = {
   'Mutation.publishEvents': [Permission.PublishEvents],
   'Query.myEvents': [Permission.ReadOwnEvents],
   'Query.event': [Permission.ReadOwnEvents],
+  'Mutation.grantAccess': [Permission.ManageGrants],
+  'Mutation.revokeGrant': [Permission.ManageGrants],
+  'Query.grantsGiven': [Permission.ReadOwnGrants],
+  'Query.grantsReceived': [Permission.ReadOwnGrants],
+  'Query.grants': [Permission.ReadAllGrants],
+  'Query.signals': [Permission.ReadSharedEvents],
+  'Query.flags': [Permission.ReadSharedEvents],
 };
 
 async function buildSchema(): Promise<GraphQLSchema> {

@@ -24,12 +24,22 @@ export enum Permission {
   PublishEvents = 'PublishEvents',
   /** Read one's own published events. */
   ReadOwnEvents = 'ReadOwnEvents',
+  /** Give and revoke grants on one's own events. */
+  ManageGrants = 'ManageGrants',
+  /** List the grants one gave or received. */
+  ReadOwnGrants = 'ReadOwnGrants',
+  /** List every grant. */
+  ReadAllGrants = 'ReadAllGrants',
+  /** Read other partners' events as distribution allows (signals, flags). */
+  ReadSharedEvents = 'ReadSharedEvents',
 }
 
 /** What every partner may do, whatever its kind. */
-const EVERY_KIND = [Permission.ReadSelf, Permission.ManageOwnKeys, Permission.ReadOwnAuditTrail, Permission.ReadAuditCheckpoint, Permission.ReadOwnEvents];
+const EVERY_KIND = [Permission.ReadSelf, Permission.ManageOwnKeys, Permission.ReadOwnAuditTrail, Permission.ReadAuditCheckpoint, Permission.ReadOwnEvents, Permission.ReadOwnGrants];
 /** Institutions that publish events. (The profile lets only LEGAL publish legal requests: see the SET verifier.) */
 const PUBLISHER = [...EVERY_KIND, Permission.PublishEvents];
+/** Banks, platforms and scorers also share with each other. */
+const SHARER = [...PUBLISHER, Permission.ManageGrants, Permission.ReadSharedEvents];
 
 /**
  * The permission table: written once, here, and shown in the README. A partner may call an
@@ -44,10 +54,11 @@ export const PERMISSIONS_BY_KIND: Readonly<Record<PartnerKind, readonly Permissi
     Permission.ReadAuditLog,
     Permission.VerifyAuditLog,
     Permission.CreateAuditCheckpoint,
+    Permission.ReadAllGrants,
   ],
-  [PartnerKind.BANK]: PUBLISHER,
-  [PartnerKind.ECOMMERCE]: PUBLISHER,
-  [PartnerKind.INTERNAL_SCORER]: PUBLISHER,
+  [PartnerKind.BANK]: SHARER,
+  [PartnerKind.ECOMMERCE]: SHARER,
+  [PartnerKind.INTERNAL_SCORER]: SHARER,
   [PartnerKind.LEGAL]: PUBLISHER,
 };
 

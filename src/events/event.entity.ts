@@ -60,8 +60,14 @@ export class EventRecord {
   @Column({ name: 'reason_codes', type: 'varchar', length: 64, array: true, nullable: true })
   reasonCodes: string[] | null;
 
+  /** issuer_only, granted or consortium; retractions and lifts carry their target's. Null: issuer only (legal requests). */
   @Column({ type: 'varchar', length: 16, nullable: true })
   distribution: string | null;
+
+  /** The category a grant must cover: the signal's category, `account_flag` for flags and lifts, the target's for retractions. */
+  @Index('ix_event_grant_category')
+  @Column({ name: 'grant_category', type: 'varchar', length: 32, nullable: true })
+  grantCategory: string | null;
 
   @Column({ name: 'observed_at', type: 'timestamptz', nullable: true })
   observedAt: Date | null;

@@ -124,10 +124,11 @@ export class EventsIngestService {
   private async checkTargets(tx: EntityManager, issuer: string, fresh: Candidate[], results: PublishResult[]) {
     const acting = fresh.filter((c) => c.event.targetJti !== null);
     const targets = new Map<string, { id: string; type: StoredEventType }>();
+    // A retraction or lift is shared like the event it acts on (same distribution and grant category).
     if (!acting.length) return targets;
     const wanted = [...new Set(acting.map((c) => c.event.targetJti as string))];
-    const rows = await tx.getRepository(EventRecord).find({ select: { id: true, issuer: true, jti: true, type: true }, where: { jti: In(wanted) } });
-    for (const c of fresh) if (wanted.includes(c.event.jti)) rows.push({ id: c.row.id, issuer, jti: c.event.jti, type: c.row.type } as EventRecord);
+    const rows = await tx.getRepository(EventRecord).find({ select: { id: true, issuer: true, jti: true, type: true, distribution: true, grantCategory: true }, where: { jti: In(wanted) } });
+    for (const c of fresh) if (wanted.includes(c.event.jti)) rows.push({ id: c.row.id, issuer, jti: c.event.jti, type: c.row.type, distribution: c.row.distribution, grantCategory: c.row.grantCategory } as EventRecord);
     for (const c of acting) {
       const target = c.event.targetJti as string;
       const own = rows.find((r) => r.issuer === issuer && r.jti === target);
@@ -140,8 +141,13 @@ export class EventsIngestService {
       } else if (!allowed.includes(own.type)) {
         refusal = ['invalid_request', `"${target}" is a ${own.type.toLowerCase().replace('_', '-')}, which this event cannot act on`];
       }
-      if (refusal) Object.assign(results[c.index], { status: PublishStatus.REJECTED, eventId: null, code: refusal[0], description: refusal[1] });
-      else targets.set(c.event.jti, { id: own!.id, type: own!.type });
+      if (refusal) {
+        Object.assign(results[c.index], { status: PublishStatus.REJECTED, eventId: null, code: refusal[0], description: refusal[1] });
+      } else {
+        targets.set(c.event.jti, { id: own!.id, type: own!.type });
+        c.row.distribution = own!.distribution;
+        c.row.grantCategory = own!.grantCategory;
+      }
     }
     return targets;
   }
@@ -181,7 +187,7 @@ export class EventsIngestService {
 const EVENT_COLUMNS: Array<[string, string]> = [
   ['id', 'uuid'], ['issuer', 'varchar'], ['jti', 'varchar'], ['kid', 'varchar'], ['subject', 'varchar'], ['type', 'varchar'],
   ['category', 'varchar'], ['action', 'varchar'], ['score', 'numeric'], ['confidence', 'numeric'], ['reason_codes', 'varchar[]'],
-  ['distribution', 'varchar'], ['observed_at', 'timestamptz'], ['issued_at', 'timestamptz'], ['effective_at', 'timestamptz'],
+  ['distribution', 'varchar'], ['grant_category', 'varchar'], ['observed_at', 'timestamptz'], ['issued_at', 'timestamptz'], ['effective_at', 'timestamptz'],
   ['expires_at', 'timestamptz'], ['evidence', 'jsonb'], ['txn', 'varchar'], ['target_jti', 'varchar'], ['details', 'jsonb'],
   ['token', 'text'], ['received_at', 'timestamptz'], ['status', 'varchar'],
 ];
@@ -192,7 +198,7 @@ const INSERT_EVENTS_SQL = `INSERT INTO event (${EVENT_COLUMNS.map(([c]) => c).jo
 function insertRow(r: EventRecord): Record<string, unknown> {
   return {
     id: r.id, issuer: r.issuer, jti: r.jti, kid: r.kid, subject: r.subject, type: r.type, category: r.category, action: r.action,
-    score: r.score, confidence: r.confidence, reason_codes: r.reasonCodes, distribution: r.distribution, observed_at: r.observedAt,
+    score: r.score, confidence: r.confidence, reason_codes: r.reasonCodes, distribution: r.distribution, grant_category: r.grantCategory, observed_at: r.observedAt,
     issued_at: r.issuedAt, effective_at: r.effectiveAt, expires_at: r.expiresAt, evidence: r.evidence, txn: r.txn,
     target_jti: r.targetJti, details: r.details, token: r.token, received_at: r.receivedAt, status: r.status,
   };
@@ -228,6 +234,7 @@ function rowOf(e: VerifiedEvent, token: string, receivedAt: Date): EventRecord {
     confidence: e.confidence,
     reasonCodes: e.reasonCodes,
     distribution: e.distribution,
+    grantCategory: e.type === EventType.RiskSignal ? e.category : e.type === EventType.AccountFlag || e.type === EventType.FlagLifted ? 'account_flag' : null,
     observedAt: toDate(e.observedAt),
     issuedAt: new Date(e.iat * 1000),
     effectiveAt: toDate(e.effectiveAt),

@@ -1,8 +1,8 @@
-import { Args, ID, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { Args, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { AuthenticatedPartner } from '../auth/authenticated-partner';
 import { CurrentPartner, Permissions } from '../auth/decorators';
 import { Permission } from '../auth/permissions';
-import { EventConnection, EventType, MyEventsFilter, PublishResultType } from './dto/event.types';
+import { EventConnection, MyEventsFilter, PublishResultType } from './dto/event.types';
 import { EventsIngestService } from './events.ingest.service';
 import { EventsQueryService } from './events.query.service';
 
@@ -30,9 +30,5 @@ export class EventsResolver {
     return this.queries.myEvents(caller.id, filter, first, after);
   }
 
-  @Query(() => EventType, { nullable: true, description: 'One event by id, or null when it does not exist or you may not see it.' })
-  @Permissions(Permission.ReadOwnEvents)
-  event(@CurrentPartner() caller: AuthenticatedPartner, @Args('id', { type: () => ID }) id: string): Promise<EventType | null> {
-    return this.queries.ownEvent(caller.id, id);
-  }
+
 }

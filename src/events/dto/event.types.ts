@@ -87,8 +87,8 @@ export class EventType {
   @Field(() => String, { nullable: true, description: 'Type-specific details as JSON text (retraction reason, legal request fields).' })
   details: string | null;
 
-  @Field({ description: 'The original compact token, byte for byte: re-verify it with the issuer\'s key.' })
-  token: string;
+  @Field(() => String, { nullable: true, description: 'The original compact token, byte for byte: re-verify it with the issuer\'s key. Null when withheld (see redactedFields).' })
+  token: string | null;
 
   @Field({ description: 'When the gateway stored it.' })
   receivedAt: Date;
@@ -101,6 +101,9 @@ export class EventType {
 
   @Field(() => ID, { nullable: true, description: 'The retraction or flag-lifted event that changed the status (its issuer is this event\'s issuer).' })
   statusChangedBy: string | null;
+
+  @Field(() => [String], { description: 'Fields withheld from you (evidence, token, reasonCodes): you are neither the issuer nor a grantee with includeEvidence.' })
+  redactedFields: string[];
 }
 
 @ObjectType({ description: 'One event in a page.' })

@@ -1,0 +1,90 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { AuditAction } from '../audit/audit.actions';
+import { AuditService } from '../audit/audit.service';
+import { AuthenticatedPartner } from '../auth/authenticated-partner';
+import { badInput, conflict, notFound } from '../common/errors';
+import { decodeCursor, encodeCursor, pageSize } from '../common/pagination';
+import { CATEGORIES } from '../events/set-profile';
+import { Partner } from '../partners/partner.entity';
+import { PartnerStatus } from '../partners/partner.enums';
+import { GrantAccessInput, GrantConnection, GrantType } from './dto/grant.types';
+import { Grant } from './grant.entity';
+import { ACCOUNT_FLAG_CATEGORY, SHARING_KINDS } from './visibility';
+
+const GRANT_CATEGORIES = [...CATEGORIES, ACCOUNT_FLAG_CATEGORY];
+const MAX_GRANT_DAYS = 730;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** Grants. A revoked or expired grant stops access on the next request on every replica: visibility reads it in SQL. */
+@Injectable()
+export class GrantsService {
+  constructor(
+    private readonly db: DataSource,
+    private readonly audit: AuditService,
+  ) {}
+
+  async grant(caller: AuthenticatedPartner, input: GrantAccessInput): Promise<GrantType> {
+    if (input.grantee === caller.id) throw badInput('grantee must be another partner');
+    const categories = [...new Set(input.categories)];
+    if (categories.length === 0 || categories.some((c) => !GRANT_CATEGORIES.includes(c as never))) {
+      throw badInput(`categories must be a non-empty list of: ${GRANT_CATEGORIES.join(', ')}`, { field: 'categories' });
+    }
+    const expiresAt = new Date(input.expiresAt);
+    if (Number.isNaN(expiresAt.getTime()) || expiresAt.getTime() <= Date.now()) throw badInput('expiresAt must be in the future', { field: 'expiresAt' });
+    if (expiresAt.getTime() > Date.now() + MAX_GRANT_DAYS * 86_400_000) throw badInput(`expiresAt must be at most ${MAX_GRANT_DAYS} days away`, { field: 'expiresAt' });
+    const purpose = input.purpose.trim();
+    if (purpose.length < 1 || purpose.length > 500) throw badInput('purpose must be 1..500 characters', { field: 'purpose' });
+    const grantee = await this.db.getRepository(Partner).findOne({ where: { id: input.grantee } });
+    if (!grantee || grantee.status !== PartnerStatus.ACTIVE) throw badInput(`grantee "${input.grantee}" is not an active partner`, { field: 'grantee' });
+    if (!SHARING_KINDS.includes(grantee.kind)) {
+      throw badInput(`grantee "${grantee.id}" is ${grantee.kind}; grants go to ${SHARING_KINDS.join(', ')} partners (LEGAL partners see data only through approved legal requests)`, { field: 'grantee' });
+    }
+    const grant: Grant = { id: randomUUID(), grantor: caller.id, grantee: grantee.id, categories, includeEvidence: input.includeEvidence, expiresAt, purpose, createdAt: new Date(), revokedAt: null };
+    await this.db.transaction(async (tx) => {
+      await tx.getRepository(Grant).insert(grant);
+      await this.audit.append(tx, {
+        actor: caller.id,
+        action: AuditAction.GrantCreate,
+        target: grant.id,
+        details: { outcome: 'ok', grantee: grant.grantee, categories, includeEvidence: grant.includeEvidence, expiresAt: expiresAt.toISOString(), purpose },
+        concerns: [caller.id, grant.grantee],
+      });
+    });
+    return toType(grant);
+  }
+
+  async revoke(caller: AuthenticatedPartner, id: string): Promise<GrantType> {
+    return this.db.transaction(async (tx) => {
+      const grant = UUID.test(id) ? await tx.getRepository(Grant).findOne({ where: { id, grantor: caller.id }, lock: { mode: 'pessimistic_write' } }) : null;
+      if (!grant) throw notFound(`no grant "${id}" given by you`);
+      if (grant.revokedAt) throw conflict(`grant "${id}" is already revoked`);
+      grant.revokedAt = new Date();
+      await tx.getRepository(Grant).update({ id }, { revokedAt: grant.revokedAt });
+      await this.audit.append(tx, { actor: caller.id, action: AuditAction.GrantRevoke, target: id, details: { outcome: 'ok', grantee: grant.grantee }, concerns: [caller.id, grant.grantee] });
+      return toType(grant);
+    });
+  }
+
+  list(where: { grantor?: string; grantee?: string }, first?: number | null, after?: string | null): Promise<GrantConnection> {
+    const size = pageSize(first);
+    const cursor = decodeCursor(after, (v) => /^\d{13}\|[0-9a-f-]{36}$/.test(v));
+    const qb = this.db.getRepository(Grant).createQueryBuilder('g').orderBy('g.created_at', 'DESC').addOrderBy('g.id', 'DESC').take(size + 1);
+    if (where.grantor) qb.andWhere('g.grantor = :grantor', { grantor: where.grantor });
+    if (where.grantee) qb.andWhere('g.grantee = :grantee', { grantee: where.grantee });
+    if (cursor) {
+      const [ms, id] = cursor.split('|');
+      qb.andWhere('(g.created_at, g.id) < (:at, :id)', { at: new Date(Number(ms)), id });
+    }
+    return qb.getMany().then((rows) => {
+      const page = rows.slice(0, size);
+      const edges = page.map((g) => ({ cursor: encodeCursor(`${String(g.createdAt.getTime()).padStart(13, '0')}|${g.id}`), node: toType(g) }));
+      return { edges, pageInfo: { hasNextPage: rows.length > size, endCursor: edges.length ? edges[edges.length - 1].cursor : null } };
+    });
+  }
+}
+
+function toType(g: Grant): GrantType {
+  return { ...g, active: g.revokedAt === null && g.expiresAt.getTime() > Date.now() };
+}

@@ -1,0 +1,81 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { AuditAction } from '../audit/audit.actions';
+import { AuditService } from '../audit/audit.service';
+import { badInput } from '../common/errors';
+import { decodeCursor, encodeCursor, pageSize } from '../common/pagination';
+import { EventRecord, EventStatus, StoredEventType } from '../events/event.entity';
+import { toEventType } from '../events/events.query.service';
+import { EventConnection, EventType } from '../events/dto/event.types';
+import { maskEvent } from './masking';
+import { fullAccess, notExpired, Viewer, viewerParams, visibleEvent } from './visibility';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const SUBJECT = /^[A-Za-z0-9._~:+/=-]{8,256}$/;
+
+/**
+ * Reads of events across partners. Every query goes through `visibleEvent` and every row through
+ * `maskEvent`; a hidden event costs the same single query as a missing one.
+ */
+@Injectable()
+export class SharedEventsService {
+  constructor(
+    private readonly db: DataSource,
+    private readonly audit: AuditService,
+  ) {}
+
+  /** One event, if the viewer may see it; null otherwise, exactly as for a missing id. */
+  async event(viewer: Viewer, id: string): Promise<EventType | null> {
+    if (!UUID.test(id)) return null;
+    const rows = await this.visibleQuery(viewer).andWhere('e.id = :id', { id }).getRawAndEntities();
+    const [event] = this.masked(rows);
+    if (event) await this.recordRead(viewer, [event]);
+    return event ?? null;
+  }
+
+  /** A subject's events of one type, newest first; inactive (retracted, lifted) ones only on request. */
+  async bySubject(viewer: Viewer, type: StoredEventType, subject: string, first?: number | null, after?: string | null, includeInactive = false): Promise<EventConnection> {
+    if (!SUBJECT.test(subject)) throw badInput('subject must be 8..256 characters of [A-Za-z0-9._~:+/=-]');
+    const size = pageSize(first);
+    const cursor = decodeCursor(after, (v) => /^\d{13}\|[0-9a-f-]{36}$/.test(v));
+    const qb = this.visibleQuery(viewer)
+      .andWhere('e.subject = :subject', { subject })
+      .andWhere('e.type = :type', { type })
+      .orderBy('e.received_at', 'DESC')
+      .addOrderBy('e.id', 'DESC')
+      .take(size + 1);
+    if (!includeInactive) qb.andWhere('e.status = :active', { active: EventStatus.ACTIVE });
+    if (cursor) {
+      const [ms, id] = cursor.split('|');
+      qb.andWhere('(e.received_at, e.id) < (:at, :cid)', { at: new Date(Number(ms)), cid: id });
+    }
+    const events = this.masked(await qb.getRawAndEntities());
+    const page = events.slice(0, size);
+    await this.recordRead(viewer, page);
+    const edges = page.map((e) => ({ cursor: encodeCursor(`${String(e.receivedAt.getTime()).padStart(13, '0')}|${e.id}`), node: e }));
+    return { edges, pageInfo: { hasNextPage: events.length > size, endCursor: edges.length ? edges[edges.length - 1].cursor : null } };
+  }
+
+  private visibleQuery(viewer: Viewer) {
+    return this.db
+      .getRepository(EventRecord)
+      .createQueryBuilder('e')
+      .addSelect(fullAccess('e'), 'full_access')
+      .where(visibleEvent('e'))
+      .andWhere(notExpired('e'))
+      .setParameters(viewerParams(viewer));
+  }
+
+  private masked(result: { entities: EventRecord[]; raw: Array<{ full_access: boolean }> }): EventType[] {
+    return result.entities.map((e, i) => maskEvent(toEventType(e), result.raw[i].full_access === true));
+  }
+
+  /** One audit entry per request for the other partners' events that were read, per owner. */
+  private async recordRead(viewer: Viewer, events: EventType[]): Promise<void> {
+    const items: Record<string, string[]> = {};
+    for (const e of events) if (e.issuer !== viewer.id) (items[e.issuer] ??= []).push(e.id);
+    const owners = Object.keys(items);
+    if (!owners.length) return;
+    await this.audit.record({ actor: viewer.id, action: AuditAction.EventsRead, details: { items }, concerns: owners });
+  }
+}

@@ -1,0 +1,47 @@
+// Who sees which event: decided here, in SQL, once. Every read path (events, signals, flags, and
+// later scores and deliveries) builds its WHERE clause from these fragments. Pure strings.
+import { PartnerKind } from '../partners/partner.enums';
+
+/** Kinds that see other partners' events through distribution (consortium and grants). */
+export const SHARING_KINDS: readonly PartnerKind[] = [PartnerKind.BANK, PartnerKind.ECOMMERCE, PartnerKind.INTERNAL_SCORER];
+
+/** The grant category of account flags and their lifts. */
+export const ACCOUNT_FLAG_CATEGORY = 'account_flag';
+
+export interface Viewer {
+  id: string;
+  kind: PartnerKind;
+}
+
+/** Named parameters the fragments below use. */
+export function viewerParams(viewer: Viewer): { viewerId: string; viewerShares: boolean } {
+  return { viewerId: viewer.id, viewerShares: SHARING_KINDS.includes(viewer.kind) };
+}
+
+/** An active grant from the event's issuer to the viewer that covers the event's category. */
+function activeGrant(e: string, g: string, extra = ''): string {
+  return `EXISTS (SELECT 1 FROM "grant" ${g} WHERE ${g}.grantor = ${e}.issuer AND ${g}.grantee = :viewerId
+    AND ${g}.revoked_at IS NULL AND ${g}.expires_at > now() AND ${e}.grant_category = ANY(${g}.categories)${extra})`;
+}
+
+/**
+ * The event (alias `e`) is visible to the viewer:
+ * - always to its issuer;
+ * - `consortium`: to every partner of a sharing kind (the viewer is authenticated, so ACTIVE);
+ * - `granted`: to a partner of a sharing kind holding an active grant that covers its category;
+ * - `issuer_only`, and events without distribution (legal requests): to the issuer only.
+ * LEGAL and OPERATOR partners never see other partners' events through distribution.
+ */
+export function visibleEvent(e = 'e'): string {
+  return `(${e}.issuer = :viewerId OR (:viewerShares AND (${e}.distribution = 'consortium' OR (${e}.distribution = 'granted' AND ${activeGrant(e, 'vg')}))))`;
+}
+
+/** Whether the viewer may see the event's evidence, token and reason codes (issuer, or a grant with includeEvidence). */
+export function fullAccess(e = 'e'): string {
+  return `(${e}.issuer = :viewerId OR (:viewerShares AND ${activeGrant(e, 'fg', ` AND fg.include_evidence`)}))`;
+}
+
+/** Not expired (expired events drop out of reads and scores). */
+export function notExpired(e = 'e'): string {
+  return `(${e}.expires_at IS NULL OR ${e}.expires_at > now())`;
+}
