@@ -4,5 +4,6 @@ import { CreatePartners1795670258349 } from './1795670258349-CreatePartners';
 import { CreateAuditLog1795671685781 } from './1795671685781-CreateAuditLog';
 import { CreateEvents1795673787709 } from './1795673787709-CreateEvents';
 import { AddGrants1795674608079 } from './1795674608079-AddGrants';
+import { AddRateLimits1795674960215 } from './1795674960215-AddRateLimits';
 
-export const MIGRATIONS: Function[] = [CreatePartners1795670258349, CreateAuditLog1795671685781, CreateEvents1795673787709, AddGrants1795674608079];
+export const MIGRATIONS: Function[] = [CreatePartners1795670258349, CreateAuditLog1795671685781, CreateEvents1795673787709, AddGrants1795674608079, AddRateLimits1795674960215];

@@ -10,7 +10,7 @@ import { AppError } from './common/errors';
 import { AppConfig } from './config/config';
 import { createLogger, NestPinoLogger } from './observability/logger';
 import { MetricsService } from './observability/metrics';
-import { GRAPHQL_LIMITS } from './graphql/limits';
+import { GRAPHQL_LIMITS, tooManyTokens } from './graphql/limits';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -71,6 +71,9 @@ export async function createApp(config: AppConfig, logger: Logger = createLogger
     const query = body?.query;
     if (typeof query === 'string' && query.length > GRAPHQL_LIMITS.maxDocumentChars) {
       return reply.code(413).send(graphqlError('DOCUMENT_TOO_LARGE', `the query text is longer than ${GRAPHQL_LIMITS.maxDocumentChars} characters`));
+    }
+    if (typeof query === 'string' && tooManyTokens(query)) {
+      return reply.code(400).send(graphqlError('TOO_MANY_TOKENS', `the query text has more than ${GRAPHQL_LIMITS.maxTokens} tokens`));
     }
   });
 

@@ -10,7 +10,11 @@ import { SharingModule } from './sharing/sharing.module';
 import { APP_CONFIG, AppConfig } from './config/config';
 import { DatabaseModule } from './database/database.module';
 import { GatewayModule } from './gateway/gateway.module';
-import { mercuriusErrorFormatter } from './graphql/graphql-errors';
+import { makeErrorFormatter } from './graphql/graphql-errors';
+import { costAndRateLimitHook } from './graphql/cost';
+import { NoSchemaIntrospectionCustomRule } from 'graphql';
+import { RateLimiterService } from './ratelimit/rate-limiter.service';
+import { RateLimitModule } from './ratelimit/rate-limit.module';
 import { fieldAndAliasLimitRule } from './graphql/limits';
 import { PartnersModule } from './partners/partners.module';
 
@@ -25,23 +29,25 @@ export class AppModule {
       imports: [
         GraphQLModule.forRootAsync<MercuriusDriverConfig>({
           driver: MercuriusDriver,
-          useFactory: () => ({
+          inject: [RateLimiterService],
+          useFactory: (limiter: RateLimiterService) => ({
           path: '/graphql',
           autoSchemaFile: true, // in memory; `npm run schema` writes schema.graphql
           sortSchema: true,
           graphiql: false,
           jit: 1,
-          validationRules: [fieldAndAliasLimitRule],
+          // Introspection (and with it, schema discovery) is for development only.
+          validationRules: production ? [fieldAndAliasLimitRule, NoSchemaIntrospectionCustomRule] : [fieldAndAliasLimitRule],
+          hooks: { preExecution: costAndRateLimitHook(config, limiter) },
           // Only POST application/json is executed (GET never runs a mutation; see app.factory).
           // GraphQL over WebSocket at /graphql. The upgrade request itself must carry
           // `Authorization: Bearer <assertion>` (checked in app.factory's onRequest hook).
           subscription: true,
-          errorFormatter: mercuriusErrorFormatter as never,
-          // Introspection and field suggestions are for development only.
-          ...(production ? { introspection: false } : {}),
+          errorFormatter: makeErrorFormatter(production) as never,
           }),
         }),
         DatabaseModule,
+        RateLimitModule,
         AuthModule,
         GatewayModule,
         AuditModule,

@@ -9,6 +9,12 @@ export enum ErrorCode {
   BAD_USER_INPUT = 'BAD_USER_INPUT',
   NOT_FOUND = 'NOT_FOUND',
   CONFLICT = 'CONFLICT',
+  /** The query-cost budget of the minute is spent; `retryAfter` says when to come back. */
+  RATE_LIMITED = 'RATE_LIMITED',
+  /** One document costs more than GRAPHQL_MAX_COST. */
+  QUERY_TOO_COMPLEX = 'QUERY_TOO_COMPLEX',
+  /** Give-to-get: publish before reading others' data. */
+  CONTRIBUTION_REQUIRED = 'CONTRIBUTION_REQUIRED',
   INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
 }
 
@@ -46,6 +52,12 @@ export function httpStatusOf(code: ErrorCode): number {
       return 404;
     case ErrorCode.CONFLICT:
       return 409;
+    case ErrorCode.RATE_LIMITED:
+      return 429;
+    case ErrorCode.QUERY_TOO_COMPLEX:
+      return 400;
+    case ErrorCode.CONTRIBUTION_REQUIRED:
+      return 403;
     case ErrorCode.INTERNAL_SERVER_ERROR:
       return 500;
     default:

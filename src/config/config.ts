@@ -41,6 +41,32 @@ export interface AppConfig {
   retentionDays: number;
   /** How often the retention job runs, in seconds (0: never on its own). */
   retentionIntervalSeconds: number;
+  /** Give-to-get: events a partner of this kind must have published within giveToGetDays to read others' (0: off). */
+  giveToGetMinEvents: Record<string, number>;
+  giveToGetDays: number;
+  /** Query-cost budget per partner per minute, by kind. */
+  rateLimitCostPerMinute: Record<string, number>;
+  /** Most cost one GraphQL document may have. */
+  graphqlMaxCost: number;
+  /** Redis for the shared rate-limit counters; unset: PostgreSQL. */
+  redisUrl: string | undefined;
+}
+
+const KINDS = ['BANK', 'ECOMMERCE', 'LEGAL', 'INTERNAL_SCORER', 'OPERATOR'];
+
+/** Reads `KIND=number,KIND=number` (kinds not named keep their default). */
+function readPerKind(env: Env, name: string, defaults: Record<string, number>, max: number): Record<string, number> {
+  const raw = env[name];
+  const out = { ...defaults };
+  if (raw === undefined || raw.trim() === '') return out;
+  for (const part of raw.split(',')) {
+    const m = /^\s*([A-Z_]+)\s*=\s*(\d+)\s*$/.exec(part);
+    if (!m || !KINDS.includes(m[1])) throw new ConfigError(name, `must look like BANK=10,ECOMMERCE=5 with kinds among ${KINDS.join(', ')}; got "${part.trim()}"`);
+    const n = Number(m[2]);
+    if (n > max) throw new ConfigError(name, `${m[1]} must be at most ${max}`);
+    out[m[1]] = n;
+  }
+  return out;
 }
 
 type Env = Record<string, string | undefined>;
@@ -103,6 +129,18 @@ function readOperatorJwks(env: Env): string | undefined {
   return raw;
 }
 
+function readRedisUrl(env: Env): string | undefined {
+  const raw = env.REDIS_URL;
+  if (raw === undefined || raw.trim() === '') return undefined;
+  try {
+    const url = new URL(raw);
+    if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new Error();
+  } catch {
+    throw new ConfigError('REDIS_URL', 'must be a redis:// or rediss:// URL');
+  }
+  return raw;
+}
+
 /** Reads and validates the whole configuration once, at boot. */
 export function loadConfig(env: Env = process.env): AppConfig {
   const logLevel = (env.LOG_LEVEL ?? 'info').trim().toLowerCase();
@@ -135,6 +173,16 @@ export function loadConfig(env: Env = process.env): AppConfig {
     publishMaxBatch: readInt(env, 'PUBLISH_MAX_BATCH', 500, 1, 5000),
     retentionDays: readInt(env, 'RETENTION_DAYS', 90, 0, 36_500),
     retentionIntervalSeconds: readInt(env, 'RETENTION_INTERVAL_SECONDS', 3600, 0, 604_800),
+    giveToGetMinEvents: readPerKind(env, 'GIVE_TO_GET_MIN_EVENTS', Object.fromEntries(KINDS.map((k) => [k, 0])), 1_000_000),
+    giveToGetDays: readInt(env, 'GIVE_TO_GET_DAYS', 30, 1, 3650),
+    rateLimitCostPerMinute: readPerKind(
+      env,
+      'RATE_LIMIT_COST_PER_MINUTE',
+      { BANK: 600_000, ECOMMERCE: 600_000, INTERNAL_SCORER: 600_000, LEGAL: 60_000, OPERATOR: 120_000 },
+      1_000_000_000,
+    ),
+    graphqlMaxCost: readInt(env, 'GRAPHQL_MAX_COST', 5000, 10, 1_000_000),
+    redisUrl: readRedisUrl(env),
   };
 }
 

@@ -41,6 +41,17 @@ export function formatGraphQLError(error: GraphQLError, log?: Logger): GraphQLFo
   return { ...base, message: 'Internal server error', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
 }
 
+/** Mercurius errorFormatter; in production, validation messages lose their "Did you mean" suggestions. */
+export function makeErrorFormatter(production: boolean) {
+  return (execution: ExecutionResult & { errors: readonly GraphQLError[] }, context: { reply?: { log?: Logger } } | undefined) => {
+    const formatted = mercuriusErrorFormatter(execution, context);
+    if (production && formatted.response.errors) {
+      for (const e of formatted.response.errors as unknown as Array<{ message: string }>) e.message = e.message.replace(/ Did you mean .*\?$/, '');
+    }
+    return formatted;
+  };
+}
+
 /** Mercurius errorFormatter: formats every error; a document that did not execute answers 400. */
 export function mercuriusErrorFormatter(
   execution: ExecutionResult & { errors: readonly GraphQLError[] },
@@ -57,8 +68,9 @@ export function mercuriusErrorFormatter(
   });
   const executed = 'data' in execution && execution.data !== undefined;
   const internal = errors.some((e) => e.extensions?.code === ErrorCode.INTERNAL_SERVER_ERROR);
+  const limited = errors.some((e) => e.extensions?.code === ErrorCode.RATE_LIMITED);
   return {
-    statusCode: executed ? 200 : internal ? 500 : 400,
+    statusCode: executed ? 200 : internal ? 500 : limited ? 429 : 400,
     response: { data: executed ? execution.data : null, errors } as unknown as ExecutionResult,
   };
 }

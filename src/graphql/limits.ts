@@ -1,4 +1,4 @@
-import { GraphQLError, Kind, type ASTVisitor, type ValidationContext } from 'graphql';
+import { GraphQLError, Kind, Lexer, Source, TokenKind, type ASTVisitor, type ValidationContext } from 'graphql';
 
 /** Limits on one GraphQL document, checked before it executes. */
 export const GRAPHQL_LIMITS = {
@@ -10,7 +10,21 @@ export const GRAPHQL_LIMITS = {
   maxAliases: 30,
   /** Nesting of selections. */
   maxDepth: 12,
+  /** Lexical tokens of the query text (counted before parsing). */
+  maxTokens: 3000,
 };
+
+/** Counts the lexical tokens of a query, stopping once over the limit. Throws GraphQL syntax errors as is. */
+export function tooManyTokens(query: string, limit = GRAPHQL_LIMITS.maxTokens): boolean {
+  const lexer = new Lexer(new Source(query));
+  let count = 0;
+  try {
+    while (lexer.advance().kind !== TokenKind.EOF) if (++count > limit) return true;
+  } catch {
+    return false; // a syntax error: the parser reports it properly
+  }
+  return false;
+}
 
 /** Refuses documents that select too many fields or aliases. */
 export function fieldAndAliasLimitRule(context: ValidationContext): ASTVisitor {

@@ -7,6 +7,7 @@ import { decodeCursor, encodeCursor, pageSize } from '../common/pagination';
 import { EventRecord, EventStatus, StoredEventType } from '../events/event.entity';
 import { toEventType } from '../events/events.query.service';
 import { EventConnection, EventType } from '../events/dto/event.types';
+import { ContributionService } from './contribution.service';
 import { maskEvent } from './masking';
 import { fullAccess, notExpired, Viewer, viewerParams, visibleEvent } from './visibility';
 
@@ -22,6 +23,7 @@ export class SharedEventsService {
   constructor(
     private readonly db: DataSource,
     private readonly audit: AuditService,
+    private readonly contribution: ContributionService,
   ) {}
 
   /** One event, if the viewer may see it; null otherwise, exactly as for a missing id. */
@@ -29,6 +31,7 @@ export class SharedEventsService {
     if (!UUID.test(id)) return null;
     const rows = await this.visibleQuery(viewer).andWhere('e.id = :id', { id }).getRawAndEntities();
     const [event] = this.masked(rows);
+    if (event && event.issuer !== viewer.id) await this.contribution.assertContributes(viewer);
     if (event) await this.recordRead(viewer, [event]);
     return event ?? null;
   }
@@ -36,6 +39,7 @@ export class SharedEventsService {
   /** A subject's events of one type, newest first; inactive (retracted, lifted) ones only on request. */
   async bySubject(viewer: Viewer, type: StoredEventType, subject: string, first?: number | null, after?: string | null, includeInactive = false): Promise<EventConnection> {
     if (!SUBJECT.test(subject)) throw badInput('subject must be 8..256 characters of [A-Za-z0-9._~:+/=-]');
+    await this.contribution.assertContributes(viewer);
     const size = pageSize(first);
     const cursor = decodeCursor(after, (v) => /^\d{13}\|[0-9a-f-]{36}$/.test(v));
     const qb = this.visibleQuery(viewer)

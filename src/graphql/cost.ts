@@ -1,0 +1,47 @@
+import { fieldExtensionsEstimator, getComplexity, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
+import { DocumentNode, GraphQLSchema } from 'graphql';
+import type { RequestWithPartner } from '../auth/decorators';
+import { AppError, ErrorCode } from '../common/errors';
+import type { AppConfig } from '../config/config';
+import type { RateLimiterService } from '../ratelimit/rate-limiter.service';
+
+/**
+ * Estimated cost of a document: 1 per field; a list asked with `first: n` costs its items n
+ * times; `publishEvents` costs one per token. Unknown lists count as 20 items (the default page).
+ */
+const listEstimator: ComplexityEstimator = ({ args, childComplexity, field }) => {
+  if (field.name === 'publishEvents' && Array.isArray(args.tokens)) return 1 + args.tokens.length;
+  if (field.name === 'riskScores' && Array.isArray(args.subjects)) return 1 + childComplexity * args.subjects.length;
+  if (typeof args.first === 'number') return 1 + childComplexity * Math.max(1, args.first);
+  if ('first' in field.args.reduce((o, a) => ({ ...o, [a.name]: true }), {} as Record<string, boolean>)) return 1 + childComplexity * 20;
+  return undefined;
+};
+
+export function documentCost(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> | undefined): number {
+  return getComplexity({
+    schema,
+    query: document,
+    variables: variables ?? {},
+    estimators: [fieldExtensionsEstimator(), listEstimator, simpleEstimator({ defaultComplexity: 1 })],
+  });
+}
+
+/**
+ * Mercurius preExecution hook: refuses a document over GRAPHQL_MAX_COST, then charges its cost
+ * to the partner's budget of the minute (RATE_LIMITED with retryAfter when spent).
+ */
+export function costAndRateLimitHook(config: AppConfig, limiter: RateLimiterService) {
+  return async (schema: GraphQLSchema, document: DocumentNode, context: { reply: { request: unknown; header(name: string, value: string): unknown } }, variables: Record<string, unknown>) => {
+    const partner = (context.reply.request as RequestWithPartner).partner;
+    if (!partner) throw new AppError(ErrorCode.UNAUTHENTICATED, 'not authenticated');
+    const cost = documentCost(schema, document, variables);
+    if (cost > config.graphqlMaxCost) {
+      throw new AppError(ErrorCode.QUERY_TOO_COMPLEX, `this document costs ${cost}, more than the ${config.graphqlMaxCost} allowed: ask for smaller pages or fewer fields`, { cost, maxCost: config.graphqlMaxCost });
+    }
+    const decision = await limiter.consume(partner.id, partner.kind, cost);
+    if (!decision.allowed) {
+      context.reply.header('retry-after', String(decision.retryAfterSeconds));
+      throw new AppError(ErrorCode.RATE_LIMITED, `the query-cost budget of ${decision.budget} per minute is spent; retry after ${decision.retryAfterSeconds} s`, { retryAfter: decision.retryAfterSeconds, budget: decision.budget });
+    }
+  };
+}
