@@ -8,6 +8,7 @@ import { Client } from 'pg';
 import { exportJWK, generateKeyPair, importJWK, SignJWT } from 'jose';
 import { benchAudit } from './audit-bench';
 import { benchIngest } from './ingest-bench';
+import { benchVisibility } from './sharing-bench';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const autocannon = require('autocannon') as (opts: Record<string, unknown>) => Promise<any>;
 
@@ -118,6 +119,17 @@ async function main(): Promise<void> {
       (name) => withPg((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
     ),
   );
+
+  // Sharing: cost of the visibility filter on a signals read.
+  const visDb = `rx_bench_vis_${process.pid}`;
+  await withPg((c) => c.query(`CREATE DATABASE ${visDb}`));
+  try {
+    const u = new URL(PG_URL);
+    u.pathname = `/${visDb}`;
+    Object.assign(results, await benchVisibility(u.toString()));
+  } finally {
+    await withPg((c) => c.query(`DROP DATABASE IF EXISTS ${visDb} WITH (FORCE)`));
+  }
 
   // Audit log: append throughput and verification speed, on a database of its own.
   const auditDb = `rx_bench_audit_${process.pid}`;
