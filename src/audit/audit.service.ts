@@ -47,9 +47,45 @@ export class AuditService {
     return entry;
   }
 
-  /** Records an entry in a transaction of its own (for actions with no transaction: reads, failures). */
+  /**
+   * Records an entry that has no transaction of its own to join (reads, failed mutations,
+   * authentication failures). The caller waits until its entry is committed, but entries that
+   * arrive while a commit is in flight share the next transaction (group commit): one WAL flush
+   * and one hold of the append lock for many entries, instead of one each.
+   */
   record(input: AuditInput): Promise<AuditEntry> {
-    return this.db.transaction((tx) => this.append(tx, input));
+    return new Promise((resolve, reject) => {
+      this.pending.push({ input, resolve, reject });
+      if (!this.flushing) {
+        this.flushing = true;
+        void this.flushPending();
+      }
+    });
+  }
+
+  private readonly pending: Array<{ input: AuditInput; resolve: (e: AuditEntry) => void; reject: (e: unknown) => void }> = [];
+  private flushing = false;
+
+  /** Flushes until nothing is pending; the last look at `pending` and the reset share one tick. */
+  private async flushPending(): Promise<void> {
+    try {
+      while (this.pending.length) {
+        const batch = this.pending.splice(0, 500);
+        try {
+          const entries = await this.db.transaction(async (tx) => {
+            const out: AuditEntry[] = [];
+            for (const item of batch) out.push(await this.append(tx, item.input));
+            return out;
+          });
+          batch.forEach((item, i) => item.resolve(entries[i]));
+        } catch {
+          // One bad entry must not sink the others: retry each on its own.
+          for (const item of batch) await this.db.transaction((tx) => this.append(tx, item.input)).then(item.resolve, item.reject);
+        }
+      }
+    } finally {
+      this.flushing = false;
+    }
   }
 
   /** Signs a checkpoint of the latest entry when it is newer than the last checkpoint; returns the latest checkpoint. */
