@@ -7,6 +7,7 @@ import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { EventsModule } from './events/events.module';
 import { SharingModule } from './sharing/sharing.module';
+import { ScoringModule } from './scoring/scoring.module';
 import { APP_CONFIG, AppConfig } from './config/config';
 import { DatabaseModule } from './database/database.module';
 import { GatewayModule } from './gateway/gateway.module';
@@ -54,6 +55,7 @@ export class AppModule {
         PartnersModule,
         EventsModule,
         SharingModule,
+        ScoringModule,
       ],
       providers: [{ provide: APP_CONFIG, useValue: config }, { provide: APP_FILTER, useClass: AppExceptionFilter }],
       exports: [APP_CONFIG],

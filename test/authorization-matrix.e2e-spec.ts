@@ -32,6 +32,9 @@ const OPERATIONS: Record<string, Sample> = {
   'Query.grants': { query: '{ grants(first: 1) { edges { node { id } } } }' },
   'Query.signals': { query: `{ signals(subject: "${SUBJECT}", first: 1) { edges { node { id } } } }` },
   'Query.flags': { query: `{ flags(subject: "${SUBJECT}", first: 1) { edges { node { id } } } }` },
+  'Query.riskScore': { query: `{ riskScore(subject: "${SUBJECT}") { score } }` },
+  'Query.riskScores': { query: `{ riskScores(subjects: ["${SUBJECT}"]) { score } }` },
+  'Query.riskScoreHistory': { query: `{ riskScoreHistory(subject: "${SUBJECT}") { edges { node { tier } } } }` },
   // Mutations: arguments that pass authorization but fail validation, so nothing changes.
   'Mutation.registerPartner': { query: 'mutation { registerPartner(input: { id: "X", name: "x", kind: BANK, jwks: "{}" }) { id } }' },
   // Own keys here; other partners' keys are the BOLA cases below.

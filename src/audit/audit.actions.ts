@@ -13,6 +13,7 @@ export enum AuditAction {
   EventsPurge = 'events.purge',
   GrantCreate = 'grant.create',
   GrantRevoke = 'grant.revoke',
+  ScoresRead = 'scores.read',
 }
 
 export const SYSTEM_ACTOR = 'system';

@@ -37,6 +37,9 @@ const EXPECTED: Record<string, Permission[]> = {
   'Query.grants': [Permission.ReadAllGrants],
   'Query.signals': [Permission.ReadSharedEvents],
   'Query.flags': [Permission.ReadSharedEvents],
+  'Query.riskScore': [Permission.ReadRiskScores],
+  'Query.riskScores': [Permission.ReadRiskScores],
+  'Query.riskScoreHistory': [Permission.ReadRiskScores],
 };
 
 async function buildSchema(): Promise<GraphQLSchema> {

@@ -32,6 +32,8 @@ export enum Permission {
   ReadAllGrants = 'ReadAllGrants',
   /** Read other partners' events as distribution allows (signals, flags). */
   ReadSharedEvents = 'ReadSharedEvents',
+  /** Read merged risk scores and their history. */
+  ReadRiskScores = 'ReadRiskScores',
 }
 
 /** What every partner may do, whatever its kind. */
@@ -39,7 +41,7 @@ const EVERY_KIND = [Permission.ReadSelf, Permission.ManageOwnKeys, Permission.Re
 /** Institutions that publish events. (The profile lets only LEGAL publish legal requests: see the SET verifier.) */
 const PUBLISHER = [...EVERY_KIND, Permission.PublishEvents];
 /** Banks, platforms and scorers also share with each other. */
-const SHARER = [...PUBLISHER, Permission.ManageGrants, Permission.ReadSharedEvents];
+const SHARER = [...PUBLISHER, Permission.ManageGrants, Permission.ReadSharedEvents, Permission.ReadRiskScores];
 
 /**
  * The permission table: written once, here, and shown in the README. A partner may call an

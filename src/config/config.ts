@@ -50,6 +50,8 @@ export interface AppConfig {
   graphqlMaxCost: number;
   /** Redis for the shared rate-limit counters; unset: PostgreSQL. */
   redisUrl: string | undefined;
+  /** Days below MONITOR after which an episode ends. */
+  episodeCooldownDays: number;
 }
 
 const KINDS = ['BANK', 'ECOMMERCE', 'LEGAL', 'INTERNAL_SCORER', 'OPERATOR'];
@@ -183,6 +185,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     ),
     graphqlMaxCost: readInt(env, 'GRAPHQL_MAX_COST', 5000, 10, 1_000_000),
     redisUrl: readRedisUrl(env),
+    episodeCooldownDays: readInt(env, 'EPISODE_COOLDOWN_DAYS', 7, 0, 365),
   };
 }
 

@@ -3,8 +3,9 @@ import { AuditEntry } from '../audit/audit-entry.entity';
 import { EventRecord } from '../events/event.entity';
 import { Partner } from '../partners/partner.entity';
 import { Grant } from '../sharing/grant.entity';
+import { ScoreHistory, SubjectScore } from '../scoring/score.entities';
 import { RateLimitWindow } from '../ratelimit/rate-limit-window.entity';
 import { PartnerKey } from '../partners/partner-key.entity';
 
 /** Every entity of the app; the migrations must match these exactly (a test checks it). */
-export const ENTITIES = [Partner, PartnerKey, AuditEntry, AuditCheckpoint, EventRecord, Grant, RateLimitWindow];
+export const ENTITIES = [Partner, PartnerKey, AuditEntry, AuditCheckpoint, EventRecord, Grant, RateLimitWindow, SubjectScore, ScoreHistory];

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager, In } from 'typeorm';
 import { AuditAction } from '../audit/audit.actions';
 import { AuditService } from '../audit/audit.service';
+import { ScoringService } from '../scoring/scoring.service';
 import { AuthService } from '../auth/auth.service';
 import { AuthenticatedPartner } from '../auth/authenticated-partner';
 import { badInput, unauthenticated } from '../common/errors';
@@ -53,6 +54,7 @@ export class EventsIngestService {
     private readonly db: DataSource,
     private readonly auth: AuthService,
     private readonly audit: AuditService,
+    private readonly scoring: ScoringService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -85,6 +87,10 @@ export class EventsIngestService {
       const targets = await this.checkTargets(tx, caller.id, fresh, results);
       const stored = await this.insert(tx, caller.id, fresh.filter((c) => results[c.index].status === PublishStatus.ACCEPTED), results);
       await this.applyStatusChanges(tx, caller.id, stored, targets);
+      // Update on write: the touched subjects' stored score and tier, in this same transaction.
+      const causes = new Map<string, string[]>();
+      for (const c of stored) if (c.row.type !== StoredEventType.LEGAL_REQUEST) causes.set(c.row.subject, [...(causes.get(c.row.subject) ?? []), c.row.id]);
+      await this.scoring.updateStored(tx, causes);
       const counts = { accepted: 0, duplicate: 0, rejected: 0 };
       for (const r of results) counts[r.status.toLowerCase() as keyof typeof counts]++;
       await this.audit.append(tx, {
