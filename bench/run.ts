@@ -9,6 +9,7 @@ import { exportJWK, generateKeyPair, importJWK, SignJWT } from 'jose';
 import { benchAudit } from './audit-bench';
 import { benchIngest } from './ingest-bench';
 import { benchVisibility } from './sharing-bench';
+import { benchScores } from './score-bench';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const autocannon = require('autocannon') as (opts: Record<string, unknown>) => Promise<any>;
 
@@ -129,6 +130,17 @@ async function main(): Promise<void> {
     Object.assign(results, await benchVisibility(u.toString()));
   } finally {
     await withPg((c) => c.query(`DROP DATABASE IF EXISTS ${visDb} WITH (FORCE)`));
+  }
+
+  // Risk scores under load, next to a trivial query.
+  const scoreDb = `rx_bench_score_${process.pid}`;
+  await withPg((c) => c.query(`CREATE DATABASE ${scoreDb}`));
+  try {
+    const u = new URL(PG_URL);
+    u.pathname = `/${scoreDb}`;
+    Object.assign(results, await benchScores(u.toString()));
+  } finally {
+    await withPg((c) => c.query(`DROP DATABASE IF EXISTS ${scoreDb} WITH (FORCE)`));
   }
 
   // Audit log: append throughput and verification speed, on a database of its own.

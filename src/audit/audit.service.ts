@@ -47,6 +47,28 @@ export class AuditService {
     return entry;
   }
 
+  /** Appends several entries with one lock, one head read and one insert (the group-commit path). */
+  private async appendMany(tx: EntityManager, inputs: AuditInput[]): Promise<AuditEntry[]> {
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_APPEND_LOCK]);
+    const [head] = (await tx.query('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1')) as Array<{ seq: string | number; hash: string }>;
+    let seq = head ? Number(head.seq) : 0;
+    let prevHash = head ? head.hash : GENESIS_HASH;
+    const at = new Date();
+    const entries: AuditEntry[] = [];
+    const checkpoints: Array<{ seq: number; hash: string }> = [];
+    for (const input of inputs) {
+      seq++;
+      const record = { seq, at: at.toISOString(), actor: input.actor, action: input.action, target: input.target ?? null, details: input.details ?? {} };
+      const hash = entryHash(prevHash, record);
+      entries.push({ ...record, at, concerns: [...new Set(input.concerns ?? [])], prevHash, hash });
+      if (seq % this.config.auditCheckpointEvery === 0) checkpoints.push({ seq, hash });
+      prevHash = hash;
+    }
+    await tx.getRepository(AuditEntry).insert(entries as never[]);
+    for (const cp of checkpoints) await this.insertCheckpoint(tx, cp.seq, cp.hash);
+    return entries;
+  }
+
   /**
    * Records an entry that has no transaction of its own to join (reads, failed mutations,
    * authentication failures). The caller waits until its entry is committed, but entries that
@@ -72,11 +94,7 @@ export class AuditService {
       while (this.pending.length) {
         const batch = this.pending.splice(0, 500);
         try {
-          const entries = await this.db.transaction(async (tx) => {
-            const out: AuditEntry[] = [];
-            for (const item of batch) out.push(await this.append(tx, item.input));
-            return out;
-          });
+          const entries = await this.db.transaction((tx) => this.appendMany(tx, batch.map((b) => b.input)));
           batch.forEach((item, i) => item.resolve(entries[i]));
         } catch {
           // One bad entry must not sink the others: retry each on its own.
