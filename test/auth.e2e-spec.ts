@@ -35,6 +35,22 @@ describe('partner authentication over HTTP (e2e)', () => {
     expect(res.data).toEqual({ me: { id: 'bank-a' } });
   });
 
+  it('re-checks a reused assertion against the partner and key status on every request', async () => {
+    const partnerKey = await gw.registerPartner('reuser', 'BANK');
+    const spare = await makeKey('reuser-spare');
+    await gw.asOperator('mutation($jwk: String!) { addPartnerKey(partnerId: "reuser", jwk: $jwk) { id } }', { jwk: JSON.stringify(spare.publicJwk) });
+    const token = await assertion(partnerKey, 'reuser');
+    expect((await gw.gql(ME, {}, token)).data).toEqual({ me: { id: 'reuser' } });
+    expect((await gw.gql(ME, {}, token)).data).toEqual({ me: { id: 'reuser' } }); // served from the verified-assertion memo
+    await gw.asOperator('mutation { suspendPartner(id: "reuser") { id } }');
+    expect((await gw.gql(ME, {}, token)).errors![0].message).toMatch(/suspended/);
+    await gw.asOperator('mutation { reactivatePartner(id: "reuser") { id } }');
+    expect((await gw.gql(ME, {}, token)).data).toEqual({ me: { id: 'reuser' } });
+    await gw.asOperator(`mutation { revokePartnerKey(partnerId: "reuser", kid: "${partnerKey.kid}") { id } }`);
+    expect((await gw.gql(ME, {}, token)).errors![0].message).toMatch(/revoked/);
+    expect((await gw.as('reuser', spare, ME)).data).toEqual({ me: { id: 'reuser' } });
+  });
+
   it('refuses a missing or malformed Authorization header', async () => {
     await expectRefused(undefined, /missing Authorization header/);
     await expectRefused('not-a-jws', /not a compact JWS/);
