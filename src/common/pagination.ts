@@ -63,3 +63,16 @@ export function decodeCursor(cursor: string | null | undefined, check: (value: s
   if (!check(value)) throw badInput('after is not a cursor returned by this list');
   return value;
 }
+
+/** Cursor of a list ordered by (timestamp, uuid) descending. */
+export function encodeTimeCursor(at: Date, id: string): string {
+  return encodeCursor(`${String(at.getTime()).padStart(13, '0')}|${id}`);
+}
+
+/** Decodes a cursor made by encodeTimeCursor (BAD_USER_INPUT when it is not one). */
+export function decodeTimeCursor(after: string | null | undefined): { at: Date; id: string } | undefined {
+  const value = decodeCursor(after, (v) => /^\d{13}\|[0-9a-f-]{36}$/.test(v));
+  if (value === undefined) return undefined;
+  const [ms, id] = value.split('|');
+  return { at: new Date(Number(ms)), id };
+}

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { badInput } from '../common/errors';
-import { decodeCursor, encodeCursor, pageSize } from '../common/pagination';
+import { decodeTimeCursor, encodeTimeCursor, pageSize } from '../common/pagination';
 import { EventRecord } from './event.entity';
 import { CATEGORIES } from './set-profile';
 import { EventConnection, EventType, MyEventsFilter } from './dto/event.types';
@@ -13,7 +13,7 @@ export class EventsQueryService {
 
   async myEvents(issuer: string, filter: MyEventsFilter | null | undefined, first?: number | null, after?: string | null): Promise<EventConnection> {
     const size = pageSize(first);
-    const cursor = decodeCursor(after, (v) => /^\d{13}\|[0-9a-f-]{36}$/.test(v));
+    const cursor = decodeTimeCursor(after);
     const qb = this.db
       .getRepository(EventRecord)
       .createQueryBuilder('e')
@@ -35,12 +35,11 @@ export class EventsQueryService {
     if (f.status != null) qb.andWhere('e.status = :status', { status: f.status });
     if (f.since != null) qb.andWhere('e.received_at >= :since', { since: f.since });
     if (cursor) {
-      const [ms, id] = cursor.split('|');
-      qb.andWhere('(e.received_at, e.id) < (:at, :id)', { at: new Date(Number(ms)), id });
+      qb.andWhere('(e.received_at, e.id) < (:at, :id)', { at: cursor.at, id: cursor.id });
     }
     const rows = await qb.getMany();
     const page = rows.slice(0, size);
-    const edges = page.map((e) => ({ cursor: encodeCursor(`${String(e.receivedAt.getTime()).padStart(13, '0')}|${e.id}`), node: toEventType(e) }));
+    const edges = page.map((e) => ({ cursor: encodeTimeCursor(e.receivedAt, e.id), node: toEventType(e) }));
     return { edges, pageInfo: { hasNextPage: rows.length > size, endCursor: edges.length ? edges[edges.length - 1].cursor : null } };
   }
 }

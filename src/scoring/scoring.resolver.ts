@@ -4,7 +4,7 @@ import { AuthenticatedPartner } from '../auth/authenticated-partner';
 import { CurrentPartner, Permissions } from '../auth/decorators';
 import { Permission } from '../auth/permissions';
 import { badInput } from '../common/errors';
-import { decodeCursor, encodeCursor, pageSize } from '../common/pagination';
+import { decodeTimeCursor, encodeTimeCursor, pageSize } from '../common/pagination';
 import { EventRecord } from '../events/event.entity';
 import { toEventType } from '../events/events.query.service';
 import { maskEvent } from '../sharing/masking';
@@ -43,14 +43,13 @@ export class ScoringResolver {
     @Args('after', { type: () => String, nullable: true }) after?: string,
   ): Promise<ScoreChangeConnection> {
     const size = pageSize(first);
-    const cursor = decodeCursor(after, (v) => /^\d{13}\|[0-9a-f-]{36}$/.test(v));
+    const cursor = decodeTimeCursor(after);
     const qb = this.db.getRepository(ScoreHistory).createQueryBuilder('h').where('h.subject = :subject', { subject }).orderBy('h.at', 'DESC').addOrderBy('h.id', 'DESC').take(size + 1);
     if (cursor) {
-      const [ms, id] = cursor.split('|');
-      qb.andWhere('(h.at, h.id) < (:at, :id)', { at: new Date(Number(ms)), id });
+      qb.andWhere('(h.at, h.id) < (:at, :id)', { at: cursor.at, id: cursor.id });
     }
     const rows = await qb.getMany();
-    const edges = rows.slice(0, size).map((h) => ({ cursor: encodeCursor(`${String(h.at.getTime()).padStart(13, '0')}|${h.id}`), node: h }));
+    const edges = rows.slice(0, size).map((h) => ({ cursor: encodeTimeCursor(h.at, h.id), node: h }));
     return { edges, pageInfo: { hasNextPage: rows.length > size, endCursor: edges.length ? edges[edges.length - 1].cursor : null } };
   }
 

@@ -5,7 +5,7 @@ import { AuditAction } from '../audit/audit.actions';
 import { AuditService } from '../audit/audit.service';
 import { AuthenticatedPartner } from '../auth/authenticated-partner';
 import { badInput, conflict, notFound } from '../common/errors';
-import { decodeCursor, encodeCursor, pageSize } from '../common/pagination';
+import { decodeTimeCursor, encodeTimeCursor, pageSize } from '../common/pagination';
 import { CATEGORIES } from '../events/set-profile';
 import { Partner } from '../partners/partner.entity';
 import { PartnerStatus } from '../partners/partner.enums';
@@ -69,17 +69,16 @@ export class GrantsService {
 
   list(where: { grantor?: string; grantee?: string }, first?: number | null, after?: string | null): Promise<GrantConnection> {
     const size = pageSize(first);
-    const cursor = decodeCursor(after, (v) => /^\d{13}\|[0-9a-f-]{36}$/.test(v));
+    const cursor = decodeTimeCursor(after);
     const qb = this.db.getRepository(Grant).createQueryBuilder('g').orderBy('g.created_at', 'DESC').addOrderBy('g.id', 'DESC').take(size + 1);
     if (where.grantor) qb.andWhere('g.grantor = :grantor', { grantor: where.grantor });
     if (where.grantee) qb.andWhere('g.grantee = :grantee', { grantee: where.grantee });
     if (cursor) {
-      const [ms, id] = cursor.split('|');
-      qb.andWhere('(g.created_at, g.id) < (:at, :id)', { at: new Date(Number(ms)), id });
+      qb.andWhere('(g.created_at, g.id) < (:at, :id)', { at: cursor.at, id: cursor.id });
     }
     return qb.getMany().then((rows) => {
       const page = rows.slice(0, size);
-      const edges = page.map((g) => ({ cursor: encodeCursor(`${String(g.createdAt.getTime()).padStart(13, '0')}|${g.id}`), node: toType(g) }));
+      const edges = page.map((g) => ({ cursor: encodeTimeCursor(g.createdAt, g.id), node: toType(g) }));
       return { edges, pageInfo: { hasNextPage: rows.length > size, endCursor: edges.length ? edges[edges.length - 1].cursor : null } };
     });
   }

@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { AuditAction } from '../audit/audit.actions';
 import { AuditService } from '../audit/audit.service';
 import { badInput } from '../common/errors';
-import { decodeCursor, encodeCursor, pageSize } from '../common/pagination';
+import { decodeTimeCursor, encodeTimeCursor, pageSize } from '../common/pagination';
 import { EventRecord, EventStatus, StoredEventType } from '../events/event.entity';
 import { toEventType } from '../events/events.query.service';
 import { EventConnection, EventType } from '../events/dto/event.types';
@@ -41,7 +41,7 @@ export class SharedEventsService {
     if (!SUBJECT.test(subject)) throw badInput('subject must be 8..256 characters of [A-Za-z0-9._~:+/=-]');
     await this.contribution.assertContributes(viewer);
     const size = pageSize(first);
-    const cursor = decodeCursor(after, (v) => /^\d{13}\|[0-9a-f-]{36}$/.test(v));
+    const cursor = decodeTimeCursor(after);
     const qb = this.visibleQuery(viewer)
       .andWhere('e.subject = :subject', { subject })
       .andWhere('e.type = :type', { type })
@@ -50,13 +50,12 @@ export class SharedEventsService {
       .take(size + 1);
     if (!includeInactive) qb.andWhere('e.status = :active', { active: EventStatus.ACTIVE });
     if (cursor) {
-      const [ms, id] = cursor.split('|');
-      qb.andWhere('(e.received_at, e.id) < (:at, :cid)', { at: new Date(Number(ms)), cid: id });
+      qb.andWhere('(e.received_at, e.id) < (:at, :cid)', { at: cursor.at, cid: cursor.id });
     }
     const events = this.masked(await qb.getRawAndEntities());
     const page = events.slice(0, size);
     await this.recordRead(viewer, page);
-    const edges = page.map((e) => ({ cursor: encodeCursor(`${String(e.receivedAt.getTime()).padStart(13, '0')}|${e.id}`), node: e }));
+    const edges = page.map((e) => ({ cursor: encodeTimeCursor(e.receivedAt, e.id), node: e }));
     return { edges, pageInfo: { hasNextPage: events.length > size, endCursor: edges.length ? edges[edges.length - 1].cursor : null } };
   }
 
