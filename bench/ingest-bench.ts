@@ -63,6 +63,17 @@ async function stop(proc: ChildProcess) {
   await exited;
 }
 
+async function analyze(url: string): Promise<void> {
+  const { Client } = await import('pg');
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  try {
+    await c.query('ANALYZE');
+  } finally {
+    await c.end();
+  }
+}
+
 async function gql(port: number, token: string, query: string, variables: Record<string, unknown>) {
   const res = await fetch(`http://127.0.0.1:${port}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query, variables }) });
   return (await res.json()) as { data?: any; errors?: any[] };
@@ -130,6 +141,9 @@ export async function benchIngest(databaseUrl: (name: string) => Promise<string>
         return token;
       };
       await drive(port, auth, batches.slice(0, 10), 4); // warm-up
+      // A fresh database has no planner statistics until autovacuum's first pass (about a minute
+      // in): gather them now, as a database in steady use has them.
+      await analyze(url);
       const r = await drive(port, auth, batches.slice(10), 4);
       results[`ingest_audit_${mode}_per_s`] = r.perSecond;
       log(`ingest, audit ${mode}: ${r.accepted} events accepted in ${r.seconds.toFixed(1)} s = ${r.perSecond} events/s (4 clients, batches of 100; target >= 4,000)`);

@@ -73,6 +73,12 @@ export async function benchScores(databaseUrl: string): Promise<Record<string, n
       for (let i = 0; i < tokens.length; i += 100) await gql(port, token, 'mutation($t: [String!]!) { publishEvents(tokens: $t) { status } }', { t: tokens.slice(i, i + 100) });
     }
     log(`seeded ${subjects.length} subjects with 20 signals each (4 issuers × 5 categories)`);
+    // Planner statistics, as a database in steady use has them (autovacuum would take a minute).
+    const { Client } = await import('pg');
+    const admin = new Client({ connectionString: databaseUrl });
+    await admin.connect();
+    await admin.query('ANALYZE');
+    await admin.end();
     const viewerToken = await assertion(viewer.key, viewer.id);
     const headers = { 'content-type': 'application/json', authorization: `Bearer ${viewerToken}` };
     const run = (body: () => string) =>

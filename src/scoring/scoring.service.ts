@@ -14,8 +14,8 @@ import { ScoreHistory, SubjectScore } from './score.entities';
 const SUBJECT = /^[A-Za-z0-9._~:+/=-]{8,256}$/;
 const NOBODY: Viewer = { id: '', kind: 'OPERATOR' as Viewer['kind'] };
 
-interface SignalRow { id: string; issuer: string; category: string; score: string | number; confidence: string | number; trust_weight: string | number; observed: string | number; issued: string | number; reason_codes: string[] | null; visible: boolean; full_access: boolean; subject: string }
-interface FlagRow { id: string; issuer: string; action: string; issuer_kind: string; visible: boolean; full_access: boolean; subject: string }
+interface SignalRow { id: string; issuer: string; category: string; score: string | number; confidence: string | number; trust_weight: string | number | null; observed: string | number; issued: string | number; reason_codes: string[] | null; visible: boolean; full_access: boolean; subject: string }
+interface FlagRow { id: string; issuer: string; action: string; issuer_kind: string | null; visible: boolean; full_access: boolean; subject: string }
 
 export type { SignalRow, FlagRow };
 
@@ -46,26 +46,28 @@ export class ScoringService {
     const live = `(e.status = 'ACTIVE' OR e.status_changed_at > :at) AND (e.expires_at IS NULL OR e.expires_at > :at) AND e.received_at <= :at`;
     const signals = (await m
       .createQueryBuilder()
-      .select(['e.id AS id', 'e.subject AS subject', 'e.issuer AS issuer', 'e.category AS category', 'e.score AS score', 'e.confidence AS confidence', 'e.reason_codes AS reason_codes', 'p.trust_weight AS trust_weight'])
+      .select(['e.id AS id', 'e.subject AS subject', 'e.issuer AS issuer', 'e.category AS category', 'e.score AS score', 'e.confidence AS confidence', 'e.reason_codes AS reason_codes'])
+      // A scalar sub-query, not a join: a join let the planner walk the issuer's whole history
+      // instead of the subject index. Null means the issuer is not ACTIVE (its signals do not count).
+      .addSelect(`(SELECT p.trust_weight FROM partner p WHERE p.id = e.issuer AND p.status = 'ACTIVE')`, 'trust_weight')
       .addSelect('extract(epoch FROM coalesce(e.observed_at, e.issued_at))', 'observed')
       .addSelect('extract(epoch FROM e.issued_at)', 'issued')
       .addSelect(visibleEvent('e'), 'visible')
       .addSelect(fullAccess('e'), 'full_access')
       .from('event', 'e')
-      .innerJoin('partner', 'p', `p.id = e.issuer AND p.status = 'ACTIVE'`)
       .where(`e.subject = ANY(:subjects) AND e.type = 'RISK_SIGNAL' AND ${live}`)
       .setParameters(params)
-      .getRawMany()) as SignalRow[];
+      .getRawMany()).filter((s: SignalRow) => s.trust_weight !== null) as SignalRow[];
     const flags = (await m
       .createQueryBuilder()
-      .select(['e.id AS id', 'e.subject AS subject', 'e.issuer AS issuer', 'e.action AS action', 'p.kind AS issuer_kind'])
+      .select(['e.id AS id', 'e.subject AS subject', 'e.issuer AS issuer', 'e.action AS action'])
+      .addSelect(`(SELECT p.kind FROM partner p WHERE p.id = e.issuer AND p.status = 'ACTIVE')`, 'issuer_kind')
       .addSelect(visibleEvent('e'), 'visible')
       .addSelect(fullAccess('e'), 'full_access')
       .from('event', 'e')
-      .innerJoin('partner', 'p', `p.id = e.issuer AND p.status = 'ACTIVE'`)
       .where(`e.subject = ANY(:subjects) AND e.type = 'ACCOUNT_FLAG' AND coalesce(e.effective_at, e.issued_at) <= :at AND ${live}`)
       .setParameters(params)
-      .getRawMany()) as FlagRow[];
+      .getRawMany()).filter((f: FlagRow) => f.issuer_kind !== null) as FlagRow[];
     const history = (await m.query(`SELECT subject, extract(epoch FROM at) AS at, tier FROM score_history WHERE subject = ANY($1) AND at <= $2 ORDER BY at`, [subjects, at])) as Array<{ subject: string; at: string | number; tier: Tier }>;
     const now = at.getTime() / 1000;
     const out = new Map<string, Evaluation>();
