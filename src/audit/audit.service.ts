@@ -35,19 +35,11 @@ export class AuditService {
    */
   async append(tx: EntityManager, input: AuditInput): Promise<AuditEntry> {
     if (!tx.queryRunner?.isTransactionActive) throw new Error('AuditService.append must run inside a transaction');
-    await tx.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_APPEND_LOCK]);
-    const [head] = (await tx.query('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1')) as Array<{ seq: string | number; hash: string }>;
-    const seq = head ? Number(head.seq) + 1 : 1;
-    const prevHash = head ? head.hash : GENESIS_HASH;
-    const at = new Date(); // millisecond precision, exactly what is hashed
-    const record = { seq, at: at.toISOString(), actor: input.actor, action: input.action, target: input.target ?? null, details: input.details ?? {} };
-    const entry: AuditEntry = { ...record, at, concerns: [...new Set(input.concerns ?? [])], prevHash, hash: entryHash(prevHash, record) };
-    await tx.getRepository(AuditEntry).insert(entry as never);
-    if (seq % this.config.auditCheckpointEvery === 0) await this.insertCheckpoint(tx, seq, entry.hash);
+    const [entry] = await this.appendMany(tx, [input]);
     return entry;
   }
 
-  /** Appends several entries with one lock, one head read and one insert (the group-commit path). */
+  /** Appends entries with one lock, one head read and one insert; `at` has millisecond precision, exactly what is hashed. */
   private async appendMany(tx: EntityManager, inputs: AuditInput[]): Promise<AuditEntry[]> {
     await tx.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_APPEND_LOCK]);
     const [head] = (await tx.query('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1')) as Array<{ seq: string | number; hash: string }>;
