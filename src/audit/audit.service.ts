@@ -1,13 +1,29 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { createLocalJWKSet, type JSONWebKeySet } from 'jose';
 import { DataSource, EntityManager } from 'typeorm';
+import { GroupRunner } from '../common/group-runner';
 import { APP_CONFIG, AppConfig } from '../config/config';
+import { preparedQuery } from '../database/prepared';
 import { GatewayKeyService } from '../gateway/gateway-key.service';
 import { AuditCheckpoint } from './audit-checkpoint.entity';
 import { AuditEntry } from './audit-entry.entity';
 import { AuditAction, AuditInput, SYSTEM_ACTOR } from './audit.actions';
 import { CHECKPOINT_TYP, fetchAuditRows, verifyCheckpointSignature } from './chain-io';
 import { ChainVerification, entryHash, GENESIS_HASH, verifyChain } from './hash-chain';
+
+const AUDIT_INSERT = `INSERT INTO audit_log (seq, at, actor, action, target, details, concerns, prev_hash, hash)
+  SELECT seq, at, actor, action, target, details, concerns, prev_hash, hash FROM jsonb_to_recordset($1::jsonb)
+    AS r(seq bigint, at timestamptz, actor varchar, action varchar, target varchar, details jsonb, concerns varchar[], prev_hash char(64), hash char(64))`;
+
+const AUDIT_HEAD = 'SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1';
+interface Head {
+  seq: string | number;
+  hash: string;
+}
+
+function entriesJson(entries: AuditEntry[]): string {
+  return JSON.stringify(entries.map((e) => ({ seq: e.seq, at: e.at, actor: e.actor, action: e.action, target: e.target, details: e.details, concerns: e.concerns, prev_hash: e.prevHash, hash: e.hash })));
+}
 
 /** One advisory lock serialises appends across every connection and replica. */
 export const AUDIT_APPEND_LOCK = 0x52580002;
@@ -42,23 +58,29 @@ export class AuditService {
   /** Appends entries with one lock, one head read and one insert; `at` has millisecond precision, exactly what is hashed. */
   private async appendMany(tx: EntityManager, inputs: AuditInput[]): Promise<AuditEntry[]> {
     await tx.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_APPEND_LOCK]);
-    const [head] = (await tx.query('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1')) as Array<{ seq: string | number; hash: string }>;
+    const [head] = (await tx.query(AUDIT_HEAD)) as Head[];
+    const { entries, checkpoints } = await this.chain(head, inputs);
+    await preparedQuery(tx, 'rx_audit_insert', AUDIT_INSERT, [entriesJson(entries)]);
+    if (checkpoints.length) await tx.getRepository(AuditCheckpoint).insert(checkpoints);
+    return entries;
+  }
+
+  /** Links the inputs after the head, and signs a checkpoint at every AUDIT_CHECKPOINT_EVERY-th entry. */
+  private async chain(head: Head | undefined, inputs: AuditInput[]): Promise<{ entries: AuditEntry[]; checkpoints: AuditCheckpoint[] }> {
     let seq = head ? Number(head.seq) : 0;
     let prevHash = head ? head.hash : GENESIS_HASH;
     const at = new Date();
     const entries: AuditEntry[] = [];
-    const checkpoints: Array<{ seq: number; hash: string }> = [];
+    const checkpoints: AuditCheckpoint[] = [];
     for (const input of inputs) {
       seq++;
       const record = { seq, at: at.toISOString(), actor: input.actor, action: input.action, target: input.target ?? null, details: input.details ?? {} };
       const hash = entryHash(prevHash, record);
       entries.push({ ...record, at, concerns: [...new Set(input.concerns ?? [])], prevHash, hash });
-      if (seq % this.config.auditCheckpointEvery === 0) checkpoints.push({ seq, hash });
+      if (seq % this.config.auditCheckpointEvery === 0) checkpoints.push(await this.signCheckpoint(seq, hash));
       prevHash = hash;
     }
-    await tx.getRepository(AuditEntry).insert(entries as never[]);
-    for (const cp of checkpoints) await this.insertCheckpoint(tx, cp.seq, cp.hash);
-    return entries;
+    return { entries, checkpoints };
   }
 
   /**
@@ -68,35 +90,19 @@ export class AuditService {
    * and one hold of the append lock for many entries, instead of one each.
    */
   record(input: AuditInput): Promise<AuditEntry> {
-    return new Promise((resolve, reject) => {
-      this.pending.push({ input, resolve, reject });
-      if (!this.flushing) {
-        this.flushing = true;
-        void this.flushPending();
-      }
-    });
+    return this.recorder.submit(input);
   }
 
-  private readonly pending: Array<{ input: AuditInput; resolve: (e: AuditEntry) => void; reject: (e: unknown) => void }> = [];
-  private flushing = false;
-
-  /** Flushes until nothing is pending; the last look at `pending` and the reset share one tick. */
-  private async flushPending(): Promise<void> {
+  private readonly recorder = new GroupRunner<AuditInput, AuditEntry>(async (inputs) => {
     try {
-      while (this.pending.length) {
-        const batch = this.pending.splice(0, 500);
-        try {
-          const entries = await this.db.transaction((tx) => this.appendMany(tx, batch.map((b) => b.input)));
-          batch.forEach((item, i) => item.resolve(entries[i]));
-        } catch {
-          // One bad entry must not sink the others: retry each on its own.
-          for (const item of batch) await this.db.transaction((tx) => this.append(tx, item.input)).then(item.resolve, item.reject);
-        }
-      }
-    } finally {
-      this.flushing = false;
+      return await this.db.transaction((tx) => this.appendMany(tx, inputs));
+    } catch {
+      // One bad entry must not sink the others: retry each on its own.
+      const results: Array<AuditEntry | Error> = [];
+      for (const input of inputs) results.push(await this.db.transaction((tx) => this.append(tx, input)).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e)))));
+      return results;
     }
-  }
+  });
 
   /** Signs a checkpoint of the latest entry when it is newer than the last checkpoint; returns the latest checkpoint. */
   async checkpointNow(actor = SYSTEM_ACTOR, audited = false): Promise<AuditCheckpoint | null> {
@@ -107,7 +113,7 @@ export class AuditService {
         return existing ?? this.insertCheckpoint(tx, entry.seq, entry.hash);
       }
       await tx.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_APPEND_LOCK]);
-      const [head] = (await tx.query('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1')) as Array<{ seq: string | number; hash: string }>;
+      const [head] = (await tx.query(AUDIT_HEAD)) as Head[];
       const last = await this.latestCheckpoint(tx);
       if (!head || (last && last.seq >= Number(head.seq))) return last;
       return this.insertCheckpoint(tx, Number(head.seq), head.hash);
@@ -158,13 +164,17 @@ export class AuditService {
   }
 
   private async insertCheckpoint(tx: EntityManager, seq: number, hash: string): Promise<AuditCheckpoint> {
+    const checkpoint = await this.signCheckpoint(seq, hash);
+    await tx.getRepository(AuditCheckpoint).insert(checkpoint);
+    return checkpoint;
+  }
+
+  private async signCheckpoint(seq: number, hash: string): Promise<AuditCheckpoint> {
     const at = new Date();
     const payload = { seq, hash, at: Math.floor(at.getTime() / 1000) };
     const jws = await this.gatewayKey.sign(new TextEncoder().encode(JSON.stringify(payload)), CHECKPOINT_TYP);
-    const checkpoint = { seq, hash, at, jws };
-    await tx.getRepository(AuditCheckpoint).insert(checkpoint);
     this.logger.debug(`signed audit checkpoint at seq ${seq}`);
-    return checkpoint;
+    return { seq, hash, at, jws };
   }
 }
 
