@@ -106,6 +106,32 @@ describe('risk score and the decision ladder (e2e)', () => {
     expect(codeOf(await as('court-d', SCORE, { s: SUBJECT }))).toBe('FORBIDDEN');
   });
 
+  it('shows reason codes through a grant with evidence, and drops a suspended issuer from the score', async () => {
+    const subject = 'v1:subject-for-grant-and-suspension';
+    const [granted] = await publish('bank-a', [await signal(keys['bank-a'], 'bank-a', { category: 'money_mule', score: 0.6, distribution: 'granted', reason_codes: ['mule_ring'] }, { subject })]);
+    await publish('shop-b', [await signal(keys['shop-b'], 'shop-b', { category: 'cash_out', score: 0.5 }, { subject })]);
+    const before = (await as('shop-b', SCORE, { s: subject })).data!.riskScore;
+    expect(before.withheld.count).toBe(1);
+    expect(before.contributions.map((c: any) => c.issuer)).toEqual(['shop-b']);
+    const inAYear = new Date(Date.now() + 365 * 86_400_000).toISOString();
+    const g = await as('bank-a', 'mutation($i: GrantAccessInput!) { grantAccess(input: $i) { id } }', { i: { grantee: 'shop-b', categories: ['money_mule'], includeEvidence: true, expiresAt: inAYear, purpose: 'mule ring review' } });
+    expect(g.errors).toBeUndefined();
+    const opened = (await as('shop-b', SCORE, { s: subject })).data!.riskScore;
+    expect(opened.withheld).toEqual({ count: 0, combinedStrength: 0 });
+    expect(opened.contributions.find((c: any) => c.eventId === granted)).toMatchObject({ issuer: 'bank-a', category: 'money_mule', reasonCodes: ['mule_ring'] });
+    expect(opened.score).toBeCloseTo(before.score, 5);
+    expect((await gw.asOperator('mutation($id: ID!) { suspendPartner(id: $id) { status } }', { id: 'bank-a' })).data!.suspendPartner.status).toBe('SUSPENDED');
+    try {
+      const after = (await as('shop-b', SCORE, { s: subject })).data!.riskScore;
+      expect(after.contributions.map((c: any) => c.issuer)).toEqual(['shop-b']);
+      expect(after.withheld.count).toBe(0);
+      expect(after.score).toBeLessThan(before.score);
+    } finally {
+      await gw.asOperator('mutation($id: ID!) { reactivatePartner(id: $id) { status } }', { id: 'bank-a' });
+    }
+    expect((await as('shop-b', SCORE, { s: subject })).data!.riskScore.score).toBeCloseTo(before.score, 5);
+  });
+
   it("audits every score read as a read of the contributing issuers' data", async () => {
     const ds = gw.app.get(DataSource);
     await score('shop-b');

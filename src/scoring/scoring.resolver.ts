@@ -61,7 +61,7 @@ export class ScoringResolver {
       const rows = new Map(e.signals.map((s) => [s.id, s]));
       const seen = e.merged.contributions.filter((c) => rows.get(c.eventId)?.visible);
       const hidden = e.merged.contributions.filter((c) => !rows.get(c.eventId)?.visible);
-      const full = new Map(e.flags.map((f) => [f.id, f.full_access]));
+      const full = new Map(e.flags.map((f) => [f.id, f.fullAccess]));
       return {
         subject: e.subject,
         score: e.merged.score,
@@ -75,7 +75,7 @@ export class ScoringResolver {
           eventId: c.eventId,
           issuer: c.issuer,
           category: c.category,
-          reasonCodes: rows.get(c.eventId)!.full_access ? rows.get(c.eventId)!.reason_codes : null,
+          reasonCodes: rows.get(c.eventId)!.fullAccess ? rows.get(c.eventId)!.reasonCodes : null,
           strength: c.strength,
           observedAt: new Date(c.observedAt * 1000),
         })),

@@ -13,14 +13,22 @@ export interface Viewer {
   kind: PartnerKind;
 }
 
+/** How a fragment refers to the viewer: named TypeORM parameters by default, or positional ones (`$3`) for raw SQL. */
+export interface ViewerRefs {
+  viewerId: string;
+  viewerShares: string;
+}
+
+const NAMED: ViewerRefs = { viewerId: ':viewerId', viewerShares: ':viewerShares' };
+
 /** Named parameters the fragments below use. */
 export function viewerParams(viewer: Viewer): { viewerId: string; viewerShares: boolean } {
   return { viewerId: viewer.id, viewerShares: SHARING_KINDS.includes(viewer.kind) };
 }
 
 /** An active grant from the event's issuer to the viewer that covers the event's category. */
-function activeGrant(e: string, g: string, extra = ''): string {
-  return `EXISTS (SELECT 1 FROM "grant" ${g} WHERE ${g}.grantor = ${e}.issuer AND ${g}.grantee = :viewerId
+function activeGrant(e: string, g: string, r: ViewerRefs, extra = ''): string {
+  return `EXISTS (SELECT 1 FROM "grant" ${g} WHERE ${g}.grantor = ${e}.issuer AND ${g}.grantee = ${r.viewerId}
     AND ${g}.revoked_at IS NULL AND ${g}.expires_at > now() AND ${e}.grant_category = ANY(${g}.categories)${extra})`;
 }
 
@@ -32,13 +40,13 @@ function activeGrant(e: string, g: string, extra = ''): string {
  * - `issuer_only`, and events without distribution (legal requests): to the issuer only.
  * LEGAL and OPERATOR partners never see other partners' events through distribution.
  */
-export function visibleEvent(e = 'e'): string {
-  return `(${e}.issuer = :viewerId OR (:viewerShares AND (${e}.distribution = 'consortium' OR (${e}.distribution = 'granted' AND ${activeGrant(e, 'vg')}))))`;
+export function visibleEvent(e = 'e', r: ViewerRefs = NAMED): string {
+  return `(${e}.issuer = ${r.viewerId} OR (${r.viewerShares} AND (${e}.distribution = 'consortium' OR (${e}.distribution = 'granted' AND ${activeGrant(e, 'vg', r)}))))`;
 }
 
 /** Whether the viewer may see the event's evidence, token and reason codes (issuer, or a grant with includeEvidence). */
-export function fullAccess(e = 'e'): string {
-  return `(${e}.issuer = :viewerId OR (:viewerShares AND ${activeGrant(e, 'fg', ` AND fg.include_evidence`)}))`;
+export function fullAccess(e = 'e', r: ViewerRefs = NAMED): string {
+  return `(${e}.issuer = ${r.viewerId} OR (${r.viewerShares} AND ${activeGrant(e, 'fg', r, ` AND fg.include_evidence`)}))`;
 }
 
 /** Not expired (expired events drop out of reads and scores). */
