@@ -80,21 +80,27 @@ export function tierOf(score: number, t = DEFAULT_MODEL.thresholds): Tier {
 
 /** S = 1 − Π_i (1 − E_i), with E_i = 1 − Π_c (1 − e_ic) over each issuer's latest signal per category. */
 export function mergeSignals(signals: readonly SignalInput[], now: number, model: ModelConfig = DEFAULT_MODEL): ScoreResult {
-  const latest = new Map<string, SignalInput>();
+  const latest = new Map<string, Map<string, SignalInput>>(); // issuer → category → latest signal
   for (const s of signals) {
-    const key = `${s.issuer}\u0000${s.category}`;
-    const seen = latest.get(key);
+    let byCategory = latest.get(s.issuer);
+    if (!byCategory) latest.set(s.issuer, (byCategory = new Map()));
+    const seen = byCategory.get(s.category);
     // Ties broken by event id, so the order of the inputs never matters.
-    if (!seen || s.issuedAt > seen.issuedAt || (s.issuedAt === seen.issuedAt && s.eventId > seen.eventId)) latest.set(key, s);
+    if (!seen || s.issuedAt > seen.issuedAt || (s.issuedAt === seen.issuedAt && s.eventId > seen.eventId)) byCategory.set(s.category, s);
   }
-  const contributions = [...latest.values()]
-    .map((s) => ({ ...s, strength: signalStrength(s, now, model) }))
-    .sort((a, b) => b.strength - a.strength || (a.eventId < b.eventId ? -1 : 1));
+  const contributions: Contribution[] = [];
+  for (const byCategory of latest.values()) {
+    for (const s of byCategory.values()) {
+      contributions.push({ eventId: s.eventId, issuer: s.issuer, category: s.category, score: s.score, confidence: s.confidence, trustWeight: s.trustWeight, observedAt: s.observedAt, issuedAt: s.issuedAt, strength: signalStrength(s, now, model) });
+    }
+  }
+  contributions.sort((a, b) => b.strength - a.strength || (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0));
   const remaining = new Map<string, number>(); // Π_c (1 − e_ic) per issuer
   for (const c of contributions) remaining.set(c.issuer, (remaining.get(c.issuer) ?? 1) * (1 - c.strength));
   const issuerStrength: Record<string, number> = {};
   let product = 1;
-  for (const [issuer, rest] of [...remaining.entries()].sort()) {
+  for (const issuer of [...remaining.keys()].sort()) {
+    const rest = remaining.get(issuer)!;
     issuerStrength[issuer] = 1 - rest;
     product *= rest;
   }
