@@ -17,7 +17,33 @@ const listEstimator: ComplexityEstimator = ({ args, childComplexity, field }) =>
   return undefined;
 };
 
+/**
+ * The estimators above read only list lengths and numbers from the variables, so a document's
+ * cost is cached by the shape of its variables: list lengths, numbers and booleans (`@include`
+ * and `@skip`); strings do not count. Mercurius keeps one parsed DocumentNode per query text, so repeated queries hit.
+ */
+const costCache = new WeakMap<DocumentNode, Map<string, number>>();
+const MAX_SHAPES_PER_DOCUMENT = 256;
+
+function shapeOf(v: unknown): unknown {
+  if (Array.isArray(v)) return [v.length, ...v.map(shapeOf).filter((x) => x !== 0)];
+  if (typeof v === 'number' || typeof v === 'boolean') return v;
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, shapeOf(x)]));
+  return 0;
+}
+
 export function documentCost(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> | undefined): number {
+  const key = JSON.stringify(shapeOf(variables ?? {}));
+  let byShape = costCache.get(document);
+  const hit = byShape?.get(key);
+  if (hit !== undefined) return hit;
+  const cost = computeCost(schema, document, variables);
+  if (!byShape || byShape.size >= MAX_SHAPES_PER_DOCUMENT) costCache.set(document, (byShape = new Map()));
+  byShape.set(key, cost);
+  return cost;
+}
+
+function computeCost(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> | undefined): number {
   return getComplexity({
     schema,
     query: document,
