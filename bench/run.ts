@@ -22,7 +22,7 @@ const log = (m: string) => process.stdout.write(`bench: ${m}\n`);
 
 async function startGateway(env: Record<string, string>, port: number): Promise<{ proc: ChildProcess; ms: number }> {
   const started = Date.now();
-  const proc = spawn(process.execPath, [MAIN], { env: { ...process.env, LOG_LEVEL: 'warn', HOST: '127.0.0.1', PORT: String(port), ...env }, stdio: 'ignore' });
+  const proc = spawn(process.execPath, [MAIN], { env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'warn', HOST: '127.0.0.1', PORT: String(port), ...env }, stdio: 'ignore' });
   while (Date.now() - started < 60_000) {
     if (proc.exitCode !== null) throw new Error(`gateway exited with ${proc.exitCode}`);
     try {
@@ -53,12 +53,58 @@ async function withPg<T>(fn: (c: Client) => Promise<T>): Promise<T> {
   }
 }
 
+/** BENCH_ONLY=ingest,score (say) runs only those scenarios and writes bench/results/partial.json. */
+const SCENARIOS = ['startup', 'me', 'ingest', 'visibility', 'score', 'audit'] as const;
+const ONLY = (process.env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+const want = (s: (typeof SCENARIOS)[number]) => ONLY.length === 0 || ONLY.includes(s);
+
 async function main(): Promise<void> {
   if (!fs.existsSync(MAIN)) throw new Error('run `npm run build` first');
+  const unknown = ONLY.filter((s) => !(SCENARIOS as readonly string[]).includes(s));
+  if (unknown.length) throw new Error(`BENCH_ONLY: unknown scenario(s) ${unknown.join(', ')}; choose from ${SCENARIOS.join(', ')}`);
   const results: Record<string, unknown> = { at: new Date().toISOString(), node: process.version, cpus: os.cpus().length };
   const port = 4900 + Math.floor(Math.random() * 50);
 
   // Start-up on PGlite: fresh folder, then a restart on the same folder.
+  if (want('startup')) await benchStartup(results, port);
+  if (want('me')) await benchMe(results, port);
+  if (want('ingest')) {
+    Object.assign(
+      results,
+      await benchIngest(
+        async (name) => {
+          await withPg((c) => c.query(`CREATE DATABASE ${name}`));
+          const u = new URL(PG_URL);
+          u.pathname = `/${name}`;
+          return u.toString();
+        },
+        (name) => withPg((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
+      ),
+    );
+  }
+  if (want('visibility')) await onDatabase('vis', async (u) => Object.assign(results, await benchVisibility(u)));
+  if (want('score')) await onDatabase('score', async (u) => Object.assign(results, await benchScores(u)));
+  if (want('audit')) await onDatabase('audit', async (u) => Object.assign(results, await benchAudit(u, Number(process.env.BENCH_AUDIT_ENTRIES || 1_000_000))));
+
+  const out = path.join(ROOT, 'bench', 'results', ONLY.length ? 'partial.json' : 'latest.json');
+  fs.writeFileSync(out, JSON.stringify(results, null, 2) + '\n');
+  log(`wrote ${out}`);
+}
+
+/** Runs a scenario on a fresh database of its own, dropped afterwards. */
+async function onDatabase(name: string, fn: (url: string) => Promise<unknown>): Promise<void> {
+  const db = `rx_bench_${name}_${process.pid}`;
+  await withPg((c) => c.query(`CREATE DATABASE ${db}`));
+  try {
+    const u = new URL(PG_URL);
+    u.pathname = `/${db}`;
+    await fn(u.toString());
+  } finally {
+    await withPg((c) => c.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`));
+  }
+}
+
+async function benchStartup(results: Record<string, unknown>, port: number): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rx-bench-'));
   let g = await startGateway({ DATA_DIR: dir, DATABASE_URL: '' }, port);
   results.startup_pglite_fresh_ms = g.ms;
@@ -69,8 +115,11 @@ async function main(): Promise<void> {
   log(`start-up to healthy, PGlite, restart: ${g.ms} ms`);
   await stop(g.proc);
   fs.rmSync(dir, { recursive: true, force: true });
+}
 
-  // Start-up on PostgreSQL (fresh database, migrations included), then throughput.
+/** Start-up on PostgreSQL (fresh database, migrations included), then an authenticated query under load. */
+async function benchMe(results: Record<string, unknown>, port: number): Promise<void> {
+  let g: { proc: ChildProcess; ms: number };
   const db = `rx_bench_${process.pid}`;
   await withPg((c) => c.query(`CREATE DATABASE ${db}`));
   const url = new URL(PG_URL);
@@ -106,57 +155,6 @@ async function main(): Promise<void> {
     await withPg((c) => c.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`));
     fs.rmSync(pgDir, { recursive: true, force: true });
   }
-
-  // Ingest of signed events, with the audit log on and off.
-  Object.assign(
-    results,
-    await benchIngest(
-      async (name) => {
-        await withPg((c) => c.query(`CREATE DATABASE ${name}`));
-        const u = new URL(PG_URL);
-        u.pathname = `/${name}`;
-        return u.toString();
-      },
-      (name) => withPg((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
-    ),
-  );
-
-  // Sharing: cost of the visibility filter on a signals read.
-  const visDb = `rx_bench_vis_${process.pid}`;
-  await withPg((c) => c.query(`CREATE DATABASE ${visDb}`));
-  try {
-    const u = new URL(PG_URL);
-    u.pathname = `/${visDb}`;
-    Object.assign(results, await benchVisibility(u.toString()));
-  } finally {
-    await withPg((c) => c.query(`DROP DATABASE IF EXISTS ${visDb} WITH (FORCE)`));
-  }
-
-  // Risk scores under load, next to a trivial query.
-  const scoreDb = `rx_bench_score_${process.pid}`;
-  await withPg((c) => c.query(`CREATE DATABASE ${scoreDb}`));
-  try {
-    const u = new URL(PG_URL);
-    u.pathname = `/${scoreDb}`;
-    Object.assign(results, await benchScores(u.toString()));
-  } finally {
-    await withPg((c) => c.query(`DROP DATABASE IF EXISTS ${scoreDb} WITH (FORCE)`));
-  }
-
-  // Audit log: append throughput and verification speed, on a database of its own.
-  const auditDb = `rx_bench_audit_${process.pid}`;
-  await withPg((c) => c.query(`CREATE DATABASE ${auditDb}`));
-  try {
-    const auditUrl = new URL(PG_URL);
-    auditUrl.pathname = `/${auditDb}`;
-    Object.assign(results, await benchAudit(auditUrl.toString(), Number(process.env.BENCH_AUDIT_ENTRIES || 1_000_000)));
-  } finally {
-    await withPg((c) => c.query(`DROP DATABASE IF EXISTS ${auditDb} WITH (FORCE)`));
-  }
-
-  const out = path.join(ROOT, 'bench', 'results', 'latest.json');
-  fs.writeFileSync(out, JSON.stringify(results, null, 2) + '\n');
-  log(`wrote ${out}`);
 }
 
 main().catch((e) => {
