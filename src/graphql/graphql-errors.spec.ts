@@ -19,9 +19,9 @@ describe('GraphQL error formatting', () => {
     const limited = new AppError(ErrorCode.RATE_LIMITED, 'spent');
     expect(makeErrorFormatter(false)({ errors: [new GraphQLError('spent', { originalError: limited })] }, undefined).statusCode).toBe(429);
     const typo = new GraphQLError('Cannot query field "idd" on type "Partner". Did you mean "id"?');
-    const prod = makeErrorFormatter(true)({ errors: [typo] }, undefined).response.errors as Array<{ message: string }>;
+    const prod = makeErrorFormatter(true)({ errors: [typo] }, undefined).response.errors as unknown as Array<{ message: string }>;
     expect(prod[0].message).toBe('Cannot query field "idd" on type "Partner".');
-    const dev = makeErrorFormatter(false)({ errors: [typo] }, undefined).response.errors as Array<{ message: string }>;
+    const dev = makeErrorFormatter(false)({ errors: [typo] }, undefined).response.errors as unknown as Array<{ message: string }>;
     expect(dev[0].message).toMatch(/Did you mean/);
   });
 });
