@@ -24,6 +24,7 @@ export enum EventStatus {
 @Index('ix_event_subject', ['subject', 'receivedAt'])
 @Index('ix_event_issuer', ['issuer', 'receivedAt'])
 @Index('ix_event_expires', ['expiresAt'])
+@Index('ix_event_jti', ['jti']) // a retraction's target is looked up by jti across issuers (own, another's, or unknown)
 @Check('ck_event_status', `"status" IN ('ACTIVE', 'RETRACTED', 'LIFTED')`)
 @Check('ck_event_type', `"type" IN ('RISK_SIGNAL', 'ACCOUNT_FLAG', 'FLAG_LIFTED', 'RETRACTION', 'LEGAL_REQUEST')`)
 export class EventRecord {
@@ -65,7 +66,6 @@ export class EventRecord {
   distribution: string | null;
 
   /** The category a grant must cover: the signal's category, `account_flag` for flags and lifts, the target's for retractions. */
-  @Index('ix_event_grant_category')
   @Column({ name: 'grant_category', type: 'varchar', length: 32, nullable: true })
   grantCategory: string | null;
 
