@@ -132,6 +132,24 @@ describe('risk score and the decision ladder (e2e)', () => {
     expect((await as('shop-b', SCORE, { s: subject })).data!.riskScore.score).toBeCloseTo(before.score, 5);
   });
 
+  it('keeps the stored score right when several issuers publish on one subject at once', async () => {
+    const subject = 'v1:subject-under-concurrent-writes';
+    const categories = ['cash_out', 'credit_arbitrage', 'merchant_collusion', 'money_mule', 'identity_fraud', 'account_takeover'];
+    const writes: Array<Promise<unknown>> = [];
+    for (const [i, category] of categories.entries()) {
+      for (const p of ['bank-a', 'shop-b']) writes.push(publish(p, [await signal(keys[p], p, { category, score: 0.1 + 0.05 * i, confidence: 1, distribution: 'consortium' }, { subject })]));
+    }
+    await Promise.all(writes);
+    const ds = gw.app.get(DataSource);
+    const [stored] = await ds.query('SELECT score::float8 AS score, tier FROM subject_score WHERE subject = $1', [subject]);
+    const read = (await as('bank-a', SCORE, { s: subject })).data!.riskScore;
+    expect(read.contributions).toHaveLength(12); // every write counts in the read...
+    expect(stored.score).toBeCloseTo(read.score, 5); // ...and in the stored score, whatever the commit order
+    const history = await ds.query('SELECT previous_tier, tier FROM score_history WHERE subject = $1 ORDER BY at, id', [subject]);
+    for (let i = 1; i < history.length; i++) expect(history[i].previous_tier).toBe(history[i - 1].tier); // an unbroken chain of changes
+    expect(history[history.length - 1].tier).toBe(stored.tier);
+  });
+
   it("audits every score read as a read of the contributing issuers' data", async () => {
     const ds = gw.app.get(DataSource);
     await score('shop-b');

@@ -17,6 +17,17 @@ import { ScoreHistory, SubjectScore } from './score.entities';
 const SUBJECT = /^[A-Za-z0-9._~:+/=-]{8,256}$/;
 const NOBODY: Viewer = { id: '', kind: 'OPERATOR' as Viewer['kind'] };
 
+/** Transaction-scoped locks on subjects ($1, sorted), in one order for every writer (no deadlock). */
+export const SUBJECT_LOCK_CLASS = 0x52580010;
+const LOCK_SUBJECTS = `SELECT count(pg_advisory_xact_lock(${SUBJECT_LOCK_CLASS}, k)) FROM (SELECT DISTINCT hashtext(s) AS k FROM unnest($1::varchar[]) s ORDER BY 1) l`;
+
+/** Stores scores ($1: JSON rows) and answers the tiers they replace (all CTEs read one snapshot). */
+const UPSERT_SCORES = `WITH r AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(subject varchar, score numeric, tier varchar, updated_at timestamptz)),
+  previous AS (SELECT s.subject, s.tier FROM subject_score s JOIN r USING (subject)),
+  upsert AS (INSERT INTO subject_score (subject, score, tier, updated_at) SELECT subject, score, tier, updated_at FROM r
+    ON CONFLICT (subject) DO UPDATE SET score = EXCLUDED.score, tier = EXCLUDED.tier, updated_at = EXCLUDED.updated_at)
+  SELECT subject, tier FROM previous`;
+
 const EVALUATE_FOR_VIEWER = evaluationSql(true);
 const EVALUATE_ON_WRITE = evaluationSql(false);
 
@@ -73,23 +84,24 @@ export class ScoringService {
     return out;
   }
 
-  /** Update on write: recompute the subjects an event touched; store the tier and historise changes. */
+  /**
+   * Update on write: recompute the subjects an event touched; store the score and tier, and
+   * historise tier changes. Concurrent writers on one subject are serialised by a per-subject
+   * lock taken before the evaluation, so each evaluation sees every event committed before it
+   * (without it, two publishers on one subject each stored a score missing the other's events).
+   */
   async updateStored(tx: EntityManager, causes: Map<string, string[]>): Promise<void> {
     if (!causes.size) return;
     const subjects = [...causes.keys()].sort();
-    const now = new Date();
+    await preparedQuery(tx, 'rx_lock_subjects', LOCK_SUBJECTS, [subjects]);
+    const now = new Date(); // after the locks: the evaluation's snapshot includes the writers before us
     const evaluations = await this.evaluate(tx, subjects, now);
-    const stored = (await tx.query(`SELECT subject, tier FROM subject_score WHERE subject = ANY($1) FOR UPDATE`, [subjects])) as Array<{ subject: string; tier: string }>;
+    const rows = subjects.map((s) => ({ subject: s, score: Math.round(evaluations.get(s)!.merged.score * 1e6) / 1e6, tier: evaluations.get(s)!.decision.tier, updated_at: now }));
+    const stored = await preparedQuery<{ subject: string; tier: string }>(tx, 'rx_upsert_scores', UPSERT_SCORES, [JSON.stringify(rows)]);
     const previous = new Map(stored.map((s) => [s.subject, s.tier]));
-    const rows = subjects.map((s) => ({ subject: s, score: evaluations.get(s)!.merged.score, tier: evaluations.get(s)!.decision.tier, updated_at: now }));
-    await tx.query(
-      `INSERT INTO subject_score (subject, score, tier, updated_at) SELECT subject, score, tier, updated_at FROM jsonb_to_recordset($1::jsonb) AS r(subject varchar, score numeric, tier varchar, updated_at timestamptz)
-       ON CONFLICT (subject) DO UPDATE SET score = EXCLUDED.score, tier = EXCLUDED.tier, updated_at = EXCLUDED.updated_at`,
-      [JSON.stringify(rows.map((r) => ({ ...r, score: Math.round(r.score * 1e6) / 1e6 })))],
-    );
     const changes: ScoreHistory[] = rows
       .filter((r) => (previous.get(r.subject) ?? 'NONE') !== r.tier)
-      .map((r) => ({ id: randomUUID(), subject: r.subject, at: now, tier: r.tier, previousTier: previous.get(r.subject) ?? 'NONE', score: Math.round(r.score * 1e6) / 1e6, causedBy: causes.get(r.subject) ?? [] }));
+      .map((r) => ({ id: randomUUID(), subject: r.subject, at: now, tier: r.tier, previousTier: previous.get(r.subject) ?? 'NONE', score: r.score, causedBy: causes.get(r.subject) ?? [] }));
     if (changes.length) await tx.getRepository(ScoreHistory).insert(changes);
   }
 
