@@ -17,14 +17,14 @@ export enum EventStatus {
 
 /**
  * Every published event, of every type, with the original compact token byte for byte.
- * (issuer, jti) is unique: the database, not only the code, guarantees exactly-once.
+ * (jti, issuer) is unique: the database, not only the code, guarantees exactly-once. Its index is
+ * led by jti, so it also serves a retraction's lookup of its target by jti across issuers.
  */
 @Entity({ name: 'event' })
-@Unique('uq_event_issuer_jti', ['issuer', 'jti'])
+@Unique('uq_event_jti_issuer', ['jti', 'issuer'])
 @Index('ix_event_subject', ['subject', 'receivedAt'])
 @Index('ix_event_issuer', ['issuer', 'receivedAt'])
 @Index('ix_event_expires', ['expiresAt'])
-@Index('ix_event_jti', ['jti']) // a retraction's target is looked up by jti across issuers (own, another's, or unknown)
 @Check('ck_event_status', `"status" IN ('ACTIVE', 'RETRACTED', 'LIFTED')`)
 @Check('ck_event_type', `"type" IN ('RISK_SIGNAL', 'ACCOUNT_FLAG', 'FLAG_LIFTED', 'RETRACTION', 'LEGAL_REQUEST')`)
 export class EventRecord {

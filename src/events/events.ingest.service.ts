@@ -199,7 +199,7 @@ const EVENT_COLUMNS: Array<[string, string]> = [
 ];
 const INSERT_EVENTS_SQL = `INSERT INTO event (${EVENT_COLUMNS.map(([c]) => c).join(', ')})
   SELECT ${EVENT_COLUMNS.map(([c]) => c).join(', ')} FROM jsonb_to_recordset($1::jsonb) AS r(${EVENT_COLUMNS.map(([c, t]) => `${c} ${t}`).join(', ')})
-  ON CONFLICT ON CONSTRAINT uq_event_issuer_jti DO NOTHING RETURNING jti`;
+  ON CONFLICT ON CONSTRAINT uq_event_jti_issuer DO NOTHING RETURNING jti`;
 
 function insertRow(r: EventRecord): Record<string, unknown> {
   return {
