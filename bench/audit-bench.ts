@@ -8,6 +8,7 @@ import { AuditAction } from '../src/audit/audit.actions';
 import { AuditService } from '../src/audit/audit.service';
 import { fetchAuditRows } from '../src/audit/chain-io';
 import { entryHash, GENESIS_HASH, StoredAuditRow, verifyChain } from '../src/audit/hash-chain';
+import { Logger } from '@nestjs/common';
 import { loadConfig } from '../src/config/config';
 import { createDataSource } from '../src/database/data-source';
 import { GatewayKeyService } from '../src/gateway/gateway-key.service';
@@ -17,6 +18,7 @@ const log = (m: string) => process.stdout.write(`bench: ${m}\n`);
 export async function benchAudit(databaseUrl: string, entries: number): Promise<Record<string, number>> {
   const results: Record<string, number> = {};
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rx-bench-audit-'));
+  Logger.overrideLogger(['warn', 'error']); // the services run outside Nest here: keep their debug lines out of the report
   const config = loadConfig({ DATABASE_URL: databaseUrl, DATA_DIR: dataDir, LOG_LEVEL: 'silent' });
   const ds = createDataSource(config);
   await ds.initialize();
