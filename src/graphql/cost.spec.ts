@@ -15,6 +15,19 @@ describe('documentCost', () => {
     expect(documentCost(schema, doc, { n: 5, b: true })).toBe(11);
   });
 
+  it('never mistakes a null `first` (a 20-item page) for `first: 0` or a string', () => {
+    const doc = parse('query($n: Int) { items(first: $n) { id name } }');
+    expect(documentCost(schema, doc, { n: 0 })).toBe(3);
+    expect(documentCost(schema, doc, { n: null })).toBe(41); // 1 + 2 × 20, not the cached 3
+    expect(documentCost(schema, doc, {})).toBe(41);
+  });
+
+  it('keys only on declared variables, so junk variables neither change the cost nor grow the cache', () => {
+    const doc = parse('query($n: Int) { items(first: $n) { id } }');
+    const junk = Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`junk${i}`, i]));
+    expect(documentCost(schema, doc, { n: 5, ...junk })).toBe(documentCost(schema, doc, { n: 5 }));
+  });
+
   it('counts list-variable lengths in the cache key', () => {
     const doc = parse('query($s: [String!]!) { riskScores(subjects: $s) { id } }');
     const one = documentCost(schema, doc, { s: ['a'] });

@@ -1,5 +1,5 @@
 import { fieldExtensionsEstimator, getComplexity, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
-import { DocumentNode, GraphQLSchema } from 'graphql';
+import { DocumentNode, GraphQLSchema, Kind } from 'graphql';
 import type { RequestWithPartner } from '../auth/decorators';
 import { AppError, ErrorCode } from '../common/errors';
 import type { AppConfig } from '../config/config';
@@ -18,22 +18,37 @@ const listEstimator: ComplexityEstimator = ({ args, childComplexity, field }) =>
 };
 
 /**
- * The estimators above read only list lengths and numbers from the variables, so a document's
- * cost is cached by the shape of its variables: list lengths, numbers and booleans (`@include`
- * and `@skip`); strings do not count. Mercurius keeps one parsed DocumentNode per query text, so repeated queries hit.
+ * The estimators above read only list lengths and numbers from the variables (and `@include` /
+ * `@skip` read booleans), so a document's cost is cached by the shape of its declared variables:
+ * each value tagged by type, with list lengths, numbers and booleans kept and strings reduced to
+ * their type. `null`, `0` and a string never share a key (a null `first` is a 20-item page).
+ * Mercurius keeps one parsed DocumentNode per query text, so repeated queries hit. Keys are
+ * bounded (length and count per document), so junk variables cannot grow the cache.
  */
 const costCache = new WeakMap<DocumentNode, Map<string, number>>();
-const MAX_SHAPES_PER_DOCUMENT = 256;
+const MAX_SHAPES_PER_DOCUMENT = 32;
+const MAX_KEY_LENGTH = 512;
 
 function shapeOf(v: unknown): unknown {
-  if (Array.isArray(v)) return [v.length, ...v.map(shapeOf).filter((x) => x !== 0)];
+  if (v === null || v === undefined) return null;
+  if (Array.isArray(v)) return [v.length, ...v.filter((x) => typeof x !== 'string').map(shapeOf)];
   if (typeof v === 'number' || typeof v === 'boolean') return v;
-  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, shapeOf(x)]));
-  return 0;
+  if (typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, shapeOf(x)]));
+  return typeof v === 'string' ? 's' : '?';
+}
+
+function declaredVariables(document: DocumentNode, variables: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const d of document.definitions) {
+    if (d.kind !== Kind.OPERATION_DEFINITION) continue;
+    for (const v of d.variableDefinitions ?? []) out[v.variable.name.value] = shapeOf(variables[v.variable.name.value]);
+  }
+  return out;
 }
 
 export function documentCost(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> | undefined): number {
-  const key = JSON.stringify(shapeOf(variables ?? {}));
+  const key = JSON.stringify(declaredVariables(document, variables ?? {}));
+  if (key.length > MAX_KEY_LENGTH) return computeCost(schema, document, variables);
   let byShape = costCache.get(document);
   const hit = byShape?.get(key);
   if (hit !== undefined) return hit;
