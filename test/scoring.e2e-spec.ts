@@ -150,6 +150,17 @@ describe('risk score and the decision ladder (e2e)', () => {
     expect(history[history.length - 1].tier).toBe(stored.tier);
   });
 
+  it("counts an event another replica stamped with a clock ahead of ours, now but not as of before it", async () => {
+    const subject = 'v1:subject-stamped-by-a-fast-clock';
+    const [id] = await publish('bank-a', [await signal(keys['bank-a'], 'bank-a', { category: 'cash_out', score: 0.6, distribution: 'consortium' }, { subject })]);
+    const ds = gw.app.get(DataSource);
+    await ds.query(`UPDATE event SET received_at = now() + interval '1 hour' WHERE id = $1`, [id]); // as if written by a replica an hour ahead
+    const now = (await as('shop-b', SCORE, { s: subject })).data!.riskScore;
+    expect(now.contributions.map((c: any) => c.eventId)).toEqual([id]);
+    const before = (await as('shop-b', SCORE, { s: subject, asOf: new Date(Date.now() - 1000).toISOString() })).data!.riskScore;
+    expect(before.contributions).toEqual([]);
+  });
+
   it("audits every score read as a read of the contributing issuers' data", async () => {
     const ds = gw.app.get(DataSource);
     await score('shop-b');

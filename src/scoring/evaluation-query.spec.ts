@@ -6,10 +6,21 @@ const rec = (...f: string[]) => f.join(US);
 
 describe('evaluation query', () => {
   it('leaves the visibility sub-queries out when there is no viewer', () => {
-    expect(evaluationSql(true)).toContain('"grant"');
-    expect(evaluationSql(true)).toContain('$3::varchar');
-    expect(evaluationSql(false)).not.toContain('"grant"');
-    expect(evaluationSql(false)).not.toContain('$3');
+    expect(evaluationSql(true, false)).toContain('"grant"');
+    expect(evaluationSql(true, false)).toContain('$3::varchar');
+    expect(evaluationSql(false, false)).not.toContain('"grant"');
+    expect(evaluationSql(false, false)).not.toContain('$3');
+  });
+
+  it('cuts on received_at and status_changed_at only as of a past instant, never for now', () => {
+    // Now (reads and update on write): no cut on timestamps another replica's clock wrote.
+    for (const viewer of [true, false]) {
+      expect(evaluationSql(viewer, false)).not.toMatch(/received_at|status_changed_at|h\.at <=/);
+      expect(evaluationSql(viewer, false)).toContain(`e.status = 'ACTIVE'`);
+    }
+    expect(evaluationSql(true, true)).toContain('e.received_at <= $2');
+    expect(evaluationSql(true, true)).toContain('e.status_changed_at > $2');
+    expect(evaluationSql(true, true)).toContain('h.at <= $2');
   });
 
   it('decodes signals, flags and history per subject, and leaves out issuers that are not ACTIVE', () => {

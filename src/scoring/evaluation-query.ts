@@ -48,15 +48,21 @@ export interface EvaluationInputs {
 
 /**
  * Parameters: $1 subjects (varchar[]), $2 the instant, and for a viewer $3 its id, $4 whether its
- * kind shares. An event counts when it was received by $2, had not expired and was not yet
- * retracted or lifted; a flag also when it had taken effect. Only ACTIVE issuers count. Without a
- * viewer (update on write) nothing is visible and the visibility sub-queries are left out.
- * Reason codes travel only where the viewer has full access, the only place they are shown.
+ * kind shares. Only ACTIVE issuers count; a flag counts once it has taken effect, and an event
+ * until it expires. Reason codes travel only where the viewer has full access, the only place
+ * they are shown; without a viewer (update on write) nothing is visible and the visibility
+ * sub-queries are left out.
+ *
+ * `asOf` (a past instant): the events received by $2 and not yet retracted or lifted at $2, and
+ * the tier history up to $2. Otherwise (now, including update on write): the events as they stand
+ * (ACTIVE) and all the history, with no cut on timestamps another replica's clock wrote, so a
+ * replica whose clock is behind still sees every committed event and no retracted one.
  */
-export function evaluationSql(forViewer: boolean): string {
+export function evaluationSql(forViewer: boolean, asOf: boolean): string {
   const refs = { viewerId: '$3::varchar', viewerShares: '$4::boolean' };
-  const visible = forViewer ? visibleEvent('e', refs) : 'false';
-  const full = forViewer ? fullAccess('e', refs) : 'false';
+  const visible = forViewer ? `coalesce(${visibleEvent('e', refs)}, false)` : 'false';
+  const full = forViewer ? `coalesce(${fullAccess('e', refs)}, false)` : 'false';
+  const standing = asOf ? `(e.status = 'ACTIVE' OR e.status_changed_at > $2) AND e.received_at <= $2` : `e.status = 'ACTIVE'`;
   const f = (...fields: string[]) => `concat_ws(chr(31), ${fields.join(', ')})`;
   return `WITH ev AS MATERIALIZED (
     SELECT e.id, e.subject, e.issuer, e.type, coalesce(e.category, e.action, '') AS what, e.score, e.confidence,
@@ -65,7 +71,7 @@ export function evaluationSql(forViewer: boolean): string {
     FROM event e
     WHERE e.subject = ANY($1::varchar[])
       AND (e.type = 'RISK_SIGNAL' OR (e.type = 'ACCOUNT_FLAG' AND coalesce(e.effective_at, e.issued_at) <= $2))
-      AND (e.status = 'ACTIVE' OR e.status_changed_at > $2) AND (e.expires_at IS NULL OR e.expires_at > $2) AND e.received_at <= $2
+      AND ${standing} AND (e.expires_at IS NULL OR e.expires_at > $2)
   )
   SELECT
     (SELECT string_agg(${f(
@@ -85,7 +91,7 @@ export function evaluationSql(forViewer: boolean): string {
     (SELECT string_agg(${f('p.id', 'p.trust_weight', 'p.kind')}, chr(30))
       FROM partner p WHERE p.status = 'ACTIVE' AND p.id IN (SELECT issuer FROM ev)) AS issuers,
     (SELECT string_agg(${f('h.subject', `date_part('epoch', h.at)`, 'h.tier')}, chr(30) ORDER BY h.at, h.id)
-      FROM score_history h WHERE h.subject = ANY($1::varchar[]) AND h.at <= $2) AS history`;
+      FROM score_history h WHERE h.subject = ANY($1::varchar[])${asOf ? ' AND h.at <= $2' : ''}) AS history`;
 }
 
 export interface EvaluationAnswer {

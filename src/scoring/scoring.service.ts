@@ -28,8 +28,11 @@ const UPSERT_SCORES = `WITH r AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS
     ON CONFLICT (subject) DO UPDATE SET score = EXCLUDED.score, tier = EXCLUDED.tier, updated_at = EXCLUDED.updated_at)
   SELECT subject, tier FROM previous`;
 
-const EVALUATE_FOR_VIEWER = evaluationSql(true);
-const EVALUATE_ON_WRITE = evaluationSql(false);
+const STATEMENTS = {
+  viewerNow: { name: 'rx_evaluate_viewer_now', text: evaluationSql(true, false) },
+  viewerAsOf: { name: 'rx_evaluate_viewer_as_of', text: evaluationSql(true, true) },
+  onWrite: { name: 'rx_evaluate_on_write', text: evaluationSql(false, false) },
+};
 
 export interface Evaluation {
   subject: string;
@@ -53,15 +56,15 @@ export class ScoringService {
   ) {}
 
   /**
-   * Evaluates several subjects at `at` with one query, whatever their number. Without a viewer
-   * (update on write) nothing is visible and the visibility sub-queries are left out.
+   * Evaluates several subjects at `at` with one query, whatever their number: the events as they
+   * stand now, or with `asOf` as they stood at `at` (see evaluationSql). Without a viewer (update
+   * on write) nothing is visible and the visibility sub-queries are left out.
    */
-  async evaluate(m: EntityManager, subjects: string[], at: Date, viewer: Viewer = NOBODY): Promise<Map<string, Evaluation>> {
-    const forViewer = viewer !== NOBODY;
+  async evaluate(m: EntityManager, subjects: string[], at: Date, viewer: Viewer = NOBODY, asOf = false): Promise<Map<string, Evaluation>> {
     const { viewerId, viewerShares } = viewerParams(viewer);
-    const [answer] = forViewer
-      ? await preparedQuery<EvaluationAnswer>(m, 'rx_evaluate_for_viewer', EVALUATE_FOR_VIEWER, [subjects, at, viewerId, viewerShares])
-      : await preparedQuery<EvaluationAnswer>(m, 'rx_evaluate_on_write', EVALUATE_ON_WRITE, [subjects, at]);
+    const statement = viewer === NOBODY ? STATEMENTS.onWrite : asOf ? STATEMENTS.viewerAsOf : STATEMENTS.viewerNow;
+    const params = viewer === NOBODY ? [subjects, at] : [subjects, at, viewerId, viewerShares];
+    const [answer] = await preparedQuery<EvaluationAnswer>(m, statement.name, statement.text, params);
     const bySubject = decodeEvaluation(answer, subjects);
     const now = at.getTime() / 1000;
     const out = new Map<string, Evaluation>();
@@ -111,7 +114,7 @@ export class ScoringService {
     if (asOf && (Number.isNaN(asOf.getTime()) || asOf.getTime() > Date.now() + 1000)) throw badInput('asOf must be a past instant');
     await this.contribution.assertContributes(viewer);
     const unique = [...new Set(subjects)];
-    const evaluations = asOf ? await this.evaluate(this.db.manager, unique, asOf, viewer) : await this.current(viewer).submit(unique);
+    const evaluations = asOf ? await this.evaluate(this.db.manager, unique, asOf, viewer, true) : await this.current(viewer).submit(unique);
     const items: Record<string, string[]> = {};
     for (const s of unique) for (const sig of evaluations.get(s)!.signals) if (sig.issuer !== viewer.id) (items[sig.issuer] ??= []).push(sig.id);
     if (Object.keys(items).length) {
