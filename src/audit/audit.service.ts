@@ -21,6 +21,22 @@ interface Head {
   hash: string;
 }
 
+/**
+ * Takes the append lock and reads the head. On PostgreSQL both travel in one round trip (a
+ * multi-statement simple query): the lock is held for the rest of the transaction, so one round
+ * trip less is one less in the stretch where appends queue. Each statement takes its own snapshot
+ * (READ COMMITTED), so the head is read after the lock is granted, never before.
+ */
+async function lockedHead(tx: EntityManager): Promise<Head | undefined> {
+  const connection = (tx.connection.options as { driver?: unknown }).driver ? undefined : (tx.queryRunner as { databaseConnection?: { query(text: string): Promise<Array<{ rows: Head[] }>> } } | undefined)?.databaseConnection;
+  if (connection) {
+    const results = await connection.query(`SELECT pg_advisory_xact_lock(${AUDIT_APPEND_LOCK}); ${AUDIT_HEAD}`);
+    return results[1].rows[0];
+  }
+  await tx.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_APPEND_LOCK]);
+  return ((await tx.query(AUDIT_HEAD)) as Head[])[0];
+}
+
 function entriesJson(entries: AuditEntry[]): string {
   return JSON.stringify(entries.map((e) => ({ seq: e.seq, at: e.at, actor: e.actor, action: e.action, target: e.target, details: e.details, concerns: e.concerns, prev_hash: e.prevHash, hash: e.hash })));
 }
@@ -57,8 +73,7 @@ export class AuditService {
 
   /** Appends entries with one lock, one head read and one insert; `at` has millisecond precision, exactly what is hashed. */
   private async appendMany(tx: EntityManager, inputs: AuditInput[]): Promise<AuditEntry[]> {
-    await tx.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_APPEND_LOCK]);
-    const [head] = (await tx.query(AUDIT_HEAD)) as Head[];
+    const head = await lockedHead(tx);
     const { entries, checkpoints } = await this.chain(head, inputs);
     await preparedQuery(tx, 'rx_audit_insert', AUDIT_INSERT, [entriesJson(entries)]);
     if (checkpoints.length) await tx.getRepository(AuditCheckpoint).insert(checkpoints);
