@@ -99,6 +99,9 @@ async function drive(port: number, auth: () => Promise<string>, batches: string[
   return { perSecond: Math.round(accepted / seconds), accepted, seconds };
 }
 
+/** Events sent before the measured ones (not counted): the figures are the steady state. */
+const WARM_UP_EVENTS = 3000;
+
 export async function benchIngest(databaseUrl: (name: string) => Promise<string>, dropDb: (name: string) => Promise<void>): Promise<Record<string, number>> {
   const results: Record<string, number> = {};
   const op = await keyPair('bench-op');
@@ -127,8 +130,8 @@ export async function benchIngest(databaseUrl: (name: string) => Promise<string>
         i: { id: 'bench-bank', name: 'Bench bank', kind: 'BANK', jwks: JSON.stringify({ keys: [bank.pub] }) },
       });
       if (reg.errors) throw new Error(JSON.stringify(reg.errors));
-      log(`minting ${total} tokens for audit ${mode}...`);
-      const tokens = await mintSets(bank.priv, total, mode);
+      log(`minting ${total + WARM_UP_EVENTS} tokens for audit ${mode} (${WARM_UP_EVENTS} to warm up)...`);
+      const tokens = await mintSets(bank.priv, total + WARM_UP_EVENTS, mode);
       const batches: string[][] = [];
       for (let i = 0; i < tokens.length; i += 100) batches.push(tokens.slice(i, i + 100));
       let token = await assertion(bank.priv, 'bench-bank-1', 'bench-bank');
@@ -140,11 +143,11 @@ export async function benchIngest(databaseUrl: (name: string) => Promise<string>
         }
         return token;
       };
-      await drive(port, auth, batches.slice(0, 10), 4); // warm-up
+      await drive(port, auth, batches.slice(0, WARM_UP_EVENTS / 100), 4); // warm-up: JIT, pooled connections, prepared statements
       // A fresh database has no planner statistics until autovacuum's first pass (about a minute
       // in): gather them now, as a database in steady use has them.
       await analyze(url);
-      const r = await drive(port, auth, batches.slice(10), 4);
+      const r = await drive(port, auth, batches.slice(WARM_UP_EVENTS / 100), 4);
       results[`ingest_audit_${mode}_per_s`] = r.perSecond;
       log(`ingest, audit ${mode}: ${r.accepted} events accepted in ${r.seconds.toFixed(1)} s = ${r.perSecond} events/s (4 clients, batches of 100; target >= 4,000)`);
     } finally {
