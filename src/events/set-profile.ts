@@ -5,6 +5,10 @@ export const MAX_SET_BYTES = 16 * 1024;
 export const SET_ALGS = ['EdDSA', 'ES256', 'PS256'] as const;
 export const REFUSED_HEADERS = ['jku', 'x5u', 'jwk', 'x5c', 'crit', 'b64'] as const;
 
+/** A subject id (`sub_id.id`): what tokens carry and what reads by subject accept. */
+export const SUBJECT_ID = /^[A-Za-z0-9._~:+/=-]{8,256}$/;
+export const SUBJECT_ID_RULE = '8..256 characters of [A-Za-z0-9._~:+/=-]';
+
 export enum EventType {
   RiskSignal = 'urn:risk-exchange:event:risk-signal',
   AccountFlag = 'urn:risk-exchange:event:account-flag',

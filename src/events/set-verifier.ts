@@ -5,7 +5,7 @@ import { compactVerify, importJWK } from 'jose';
 import type { PublicJwk } from '../partners/jwk-policy';
 import {
   CATEGORIES, Category, DEFAULT_SIGNAL_TTL_DAYS, Distribution, DISTRIBUTIONS, EventType, FLAG_ACTIONS, LEGAL_KINDS,
-  MAX_EXPIRY_DAYS, MAX_SET_BYTES, REFUSED_HEADERS, RETRACTION_REASONS, SET_ALGS, SET_TYP,
+  MAX_EXPIRY_DAYS, MAX_SET_BYTES, REFUSED_HEADERS, SUBJECT_ID, SUBJECT_ID_RULE, RETRACTION_REASONS, SET_ALGS, SET_TYP,
 } from './set-profile';
 
 export type VerdictCode = 'invalid_request' | 'invalid_key' | 'invalid_issuer' | 'invalid_audience' | 'access_denied';
@@ -68,7 +68,6 @@ const refuse = (code: VerdictCode, description: string): never => {
 const bad = (description: string): never => refuse('invalid_request', description);
 
 const B64URL_SEGMENT = /^[A-Za-z0-9_-]*$/;
-const SUBJECT_ID = /^[A-Za-z0-9._~:+/=-]{8,256}$/;
 const REASON_CODE = /^[a-z0-9_]{1,64}$/;
 const DAY = 86_400;
 
@@ -142,7 +141,7 @@ async function verify(token: unknown, ctx: SetContext): Promise<VerifiedEvent> {
   const subId = claims.sub_id;
   if (!isObject(subId) || subId.format !== 'opaque') bad('sub_id must be {"format":"opaque","id":...}');
   const subject = (subId as Json).id;
-  if (typeof subject !== 'string' || !SUBJECT_ID.test(subject)) bad('sub_id.id must be 8..256 characters of [A-Za-z0-9._~:+/=-]');
+  if (typeof subject !== 'string' || !SUBJECT_ID.test(subject)) bad(`sub_id.id must be ${SUBJECT_ID_RULE}`);
   const txn = claims.txn;
   if (txn !== undefined && (typeof txn !== 'string' || txn.length < 1 || txn.length > 128)) bad('txn must be 1..128 characters');
 

@@ -7,14 +7,14 @@ import { badInput } from '../common/errors';
 import { preparedQuery } from '../database/prepared';
 import { GroupRunner } from '../common/group-runner';
 import { APP_CONFIG, AppConfig } from '../config/config';
+import { SUBJECT_ID, SUBJECT_ID_RULE } from '../events/set-profile';
 import { ContributionService } from '../sharing/contribution.service';
 import { Viewer, viewerParams } from '../sharing/visibility';
 import { episodesOf, isRepeat } from './episodes';
 import { decodeEvaluation, EvaluatedFlag, EvaluatedSignal, EvaluationAnswer, evaluationSql } from './evaluation-query';
 import { ladder, LadderResult, mergeSignals, ScoreResult, Tier } from './score-model';
-import { ScoreHistory, SubjectScore } from './score.entities';
+import { ScoreHistory } from './score.entities';
 
-const SUBJECT = /^[A-Za-z0-9._~:+/=-]{8,256}$/;
 const NOBODY: Viewer = { id: '', kind: 'OPERATOR' as Viewer['kind'] };
 
 /** Transaction-scoped locks on subjects ($1, sorted), in one order for every writer (no deadlock). */
@@ -110,7 +110,7 @@ export class ScoringService {
 
   /** A viewer's read of subjects' scores, audited as a read of the contributing issuers' data. */
   async read(viewer: Viewer, subjects: string[], asOf?: Date | null): Promise<Evaluation[]> {
-    for (const s of subjects) if (!SUBJECT.test(s)) throw badInput(`subject "${s.slice(0, 40)}" must be 8..256 characters of [A-Za-z0-9._~:+/=-]`);
+    for (const s of subjects) if (!SUBJECT_ID.test(s)) throw badInput(`subject "${s.slice(0, 40)}" must be ${SUBJECT_ID_RULE}`);
     if (asOf && (Number.isNaN(asOf.getTime()) || asOf.getTime() > Date.now() + 1000)) throw badInput('asOf must be a past instant');
     await this.contribution.assertContributes(viewer);
     const unique = [...new Set(subjects)];
@@ -147,7 +147,4 @@ export class ScoringService {
 
   private readonly runners = new Map<string, GroupRunner<string[], Map<string, Evaluation>>>();
 
-  stored(subject: string): Promise<SubjectScore | null> {
-    return this.db.getRepository(SubjectScore).findOne({ where: { subject } });
-  }
 }

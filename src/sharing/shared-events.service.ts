@@ -8,11 +8,11 @@ import { EventRecord, EventStatus, StoredEventType } from '../events/event.entit
 import { toEventType } from '../events/events.query.service';
 import { EventConnection, EventType } from '../events/dto/event.types';
 import { ContributionService } from './contribution.service';
+import { SUBJECT_ID, SUBJECT_ID_RULE } from '../events/set-profile';
 import { maskEvent } from './masking';
 import { fullAccess, notExpired, Viewer, viewerParams, visibleEvent } from './visibility';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const SUBJECT = /^[A-Za-z0-9._~:+/=-]{8,256}$/;
 
 /**
  * Reads of events across partners. Every query goes through `visibleEvent` and every row through
@@ -38,7 +38,7 @@ export class SharedEventsService {
 
   /** A subject's events of one type, newest first; inactive (retracted, lifted) ones only on request. */
   async bySubject(viewer: Viewer, type: StoredEventType, subject: string, first?: number | null, after?: string | null, includeInactive = false): Promise<EventConnection> {
-    if (!SUBJECT.test(subject)) throw badInput('subject must be 8..256 characters of [A-Za-z0-9._~:+/=-]');
+    if (!SUBJECT_ID.test(subject)) throw badInput(`subject must be ${SUBJECT_ID_RULE}`);
     await this.contribution.assertContributes(viewer);
     const size = pageSize(first);
     const cursor = decodeTimeCursor(after);
