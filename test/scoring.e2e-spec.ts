@@ -161,6 +161,25 @@ describe('risk score and the decision ladder (e2e)', () => {
     expect(before.contributions).toEqual([]);
   });
 
+  it('names in the tier history only the causes the viewer may see, counts the others, and audits the read', async () => {
+    const subject = 'v1:subject-with-a-private-cause';
+    const [hidden] = await publish('bank-a', [await signal(keys['bank-a'], 'bank-a', { category: 'identity_fraud', score: 0.9, confidence: 1, distribution: 'issuer_only' }, { subject })]);
+    const HISTORY = `query($s: String!) { riskScoreHistory(subject: $s) { edges { node { tier causedBy withheldCauses } } } }`;
+    const shop = (await as('shop-b', HISTORY, { s: subject })).data!.riskScoreHistory.edges;
+    expect(shop).toEqual([{ node: { tier: 'WARN', causedBy: [], withheldCauses: 1 } }]);
+    expect(JSON.stringify(shop)).not.toContain(hidden);
+    const bank = (await as('bank-a', HISTORY, { s: subject })).data!.riskScoreHistory.edges;
+    expect(bank).toEqual([{ node: { tier: 'WARN', causedBy: [hidden], withheldCauses: 0 } }]);
+    // A visible cause of another issuer is a read of that issuer's data.
+    const seen = (await as('shop-b', HISTORY, { s: SUBJECT })).data!.riskScoreHistory.edges;
+    const named = seen.flatMap((e: any) => e.node.causedBy);
+    expect(named.length).toBeGreaterThan(0);
+    const [entry] = await gw.app.get(DataSource).query(`SELECT actor, details, concerns FROM audit_log WHERE action = 'scores.read' ORDER BY seq DESC LIMIT 1`);
+    expect(entry).toMatchObject({ actor: 'shop-b', concerns: ['bank-a'], details: { history: true } });
+    expect([...entry.details.items['bank-a']].sort()).toEqual([...new Set(named)].sort());
+    expect(codeOf(await as('shop-b', HISTORY, { s: 'bad subject' }))).toBe('BAD_USER_INPUT');
+  });
+
   it("audits every score read as a read of the contributing issuers' data", async () => {
     const ds = gw.app.get(DataSource);
     await score('shop-b');

@@ -4,12 +4,10 @@ import { AuthenticatedPartner } from '../auth/authenticated-partner';
 import { CurrentPartner, Permissions } from '../auth/decorators';
 import { Permission } from '../auth/permissions';
 import { badInput } from '../common/errors';
-import { decodeTimeCursor, encodeTimeCursor, pageSize } from '../common/pagination';
 import { EventRecord } from '../events/event.entity';
 import { toEventType } from '../events/events.query.service';
 import { maskEvent } from '../sharing/masking';
 import { RiskScoreType, ScoreChangeConnection } from './dto/score.types';
-import { ScoreHistory } from './score.entities';
 import { Evaluation, ScoringService } from './scoring.service';
 
 const MAX_SUBJECTS = 100;
@@ -38,19 +36,12 @@ export class ScoringResolver {
   @Query(() => ScoreChangeConnection, { description: 'The tier changes of a subject, newest first.' })
   @Permissions(Permission.ReadRiskScores)
   async riskScoreHistory(
+    @CurrentPartner() caller: AuthenticatedPartner,
     @Args('subject') subject: string,
     @Args('first', { type: () => Int, nullable: true }) first?: number,
     @Args('after', { type: () => String, nullable: true }) after?: string,
   ): Promise<ScoreChangeConnection> {
-    const size = pageSize(first);
-    const cursor = decodeTimeCursor(after);
-    const qb = this.db.getRepository(ScoreHistory).createQueryBuilder('h').where('h.subject = :subject', { subject }).orderBy('h.at', 'DESC').addOrderBy('h.id', 'DESC').take(size + 1);
-    if (cursor) {
-      qb.andWhere('(h.at, h.id) < (:at, :id)', { at: cursor.at, id: cursor.id });
-    }
-    const rows = await qb.getMany();
-    const edges = rows.slice(0, size).map((h) => ({ cursor: encodeTimeCursor(h.at, h.id), node: h }));
-    return { edges, pageInfo: { hasNextPage: rows.length > size, endCursor: edges.length ? edges[edges.length - 1].cursor : null } };
+    return this.scoring.history(caller, subject, first, after);
   }
 
   private async present(evaluations: Evaluation[], asOf: Date | null): Promise<RiskScoreType[]> {

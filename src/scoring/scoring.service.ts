@@ -9,7 +9,9 @@ import { GroupRunner } from '../common/group-runner';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { SUBJECT_ID, SUBJECT_ID_RULE } from '../events/set-profile';
 import { ContributionService } from '../sharing/contribution.service';
-import { Viewer, viewerParams } from '../sharing/visibility';
+import { Viewer, viewerParams, visibleEvent } from '../sharing/visibility';
+import { decodeTimeCursor, encodeTimeCursor, pageSize } from '../common/pagination';
+import { ScoreChangeConnection } from './dto/score.types';
 import { episodesOf, isRepeat } from './episodes';
 import { decodeEvaluation, EvaluatedFlag, EvaluatedSignal, EvaluationAnswer, evaluationSql } from './evaluation-query';
 import { ladder, LadderResult, mergeSignals, ScoreResult, Tier } from './score-model';
@@ -121,6 +123,36 @@ export class ScoringService {
       await this.audit.record({ actor: viewer.id, action: AuditAction.ScoresRead, details: { items, subjects: subjects.length, asOf: asOf ? asOf.toISOString() : null }, concerns: Object.keys(items) });
     }
     return subjects.map((s) => evaluations.get(s)!);
+  }
+
+  /**
+   * A subject's tier changes, newest first. `causedBy` names only the events the viewer may see
+   * (the one visibility policy); the others are counted in `withheldCauses`. Audited, like a score
+   * read, as a read of the named events' issuers.
+   */
+  async history(viewer: Viewer, subject: string, first?: number | null, after?: string | null): Promise<ScoreChangeConnection> {
+    if (!SUBJECT_ID.test(subject)) throw badInput(`subject must be ${SUBJECT_ID_RULE}`);
+    const size = pageSize(first);
+    const cursor = decodeTimeCursor(after);
+    const qb = this.db.getRepository(ScoreHistory).createQueryBuilder('h').where('h.subject = :subject', { subject }).orderBy('h.at', 'DESC').addOrderBy('h.id', 'DESC').take(size + 1);
+    if (cursor) qb.andWhere('(h.at, h.id) < (:at, :id)', { at: cursor.at, id: cursor.id });
+    const rows = await qb.getMany();
+    const causes = [...new Set(rows.slice(0, size).flatMap((h) => h.causedBy))];
+    const { viewerId, viewerShares } = viewerParams(viewer);
+    const visible: Array<{ id: string; issuer: string }> = causes.length
+      ? await this.db.query(`SELECT e.id, e.issuer FROM event e WHERE e.id = ANY($1::uuid[]) AND ${visibleEvent('e', { viewerId: '$2::varchar', viewerShares: '$3::boolean' })}`, [causes, viewerId, viewerShares])
+      : [];
+    const seen = new Set(visible.map((v) => v.id));
+    const items: Record<string, string[]> = {};
+    for (const v of visible) if (v.issuer !== viewer.id) (items[v.issuer] ??= []).push(v.id);
+    if (Object.keys(items).length) {
+      await this.audit.record({ actor: viewer.id, action: AuditAction.ScoresRead, details: { items, subjects: 1, history: true }, concerns: Object.keys(items) });
+    }
+    const edges = rows.slice(0, size).map((h) => {
+      const causedBy = h.causedBy.filter((id) => seen.has(id));
+      return { cursor: encodeTimeCursor(h.at, h.id), node: { at: h.at, previousTier: h.previousTier, tier: h.tier, score: h.score, causedBy, withheldCauses: h.causedBy.length - causedBy.length } };
+    });
+    return { edges, pageInfo: { hasNextPage: rows.length > size, endCursor: edges.length ? edges[edges.length - 1].cursor : null } };
   }
 
   /**

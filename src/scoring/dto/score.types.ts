@@ -88,8 +88,11 @@ export class ScoreChangeType {
   @Field(() => Float, { description: 'The score then.' })
   score: number;
 
-  @Field(() => [ID], { description: 'The events that caused it.' })
+  @Field(() => [ID], { description: 'The events that caused it and that you may see (as in `event(id)`).' })
   causedBy: string[];
+
+  @Field(() => Int, { description: 'The events that caused it that you may not see, or that retention has purged: counted, not named.' })
+  withheldCauses: number;
 }
 
 @ObjectType({ description: 'A page of tier changes, newest first.' })
