@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { badInput } from '../common/errors';
-import { decodeCursor, encodeCursor, pageSize } from '../common/pagination';
+import { decodeCursor, encodeCursor, pageOf, pageSize } from '../common/pagination';
 import { AuditEntry } from './audit-entry.entity';
 import { AuditEntryConnection, AuditEntryType, AuditLogFilter } from './dto/audit.types';
 
@@ -25,9 +25,7 @@ export class AuditQueryService {
     if (afterSeq) qb.andWhere('a.seq < :afterSeq', { afterSeq: Number(afterSeq) });
     if (concerning) qb.andWhere(':concerning = ANY(a.concerns)', { concerning });
     return qb.getMany().then((rows) => {
-      const page = rows.slice(0, size);
-      const edges = page.map((e) => ({ cursor: encodeCursor(String(e.seq)), node: toType(e, concerning) }));
-      return { edges, pageInfo: { hasNextPage: rows.length > size, endCursor: edges.length ? edges[edges.length - 1].cursor : null } };
+      return pageOf(rows, size, (e) => encodeCursor(String(e.seq)), (e) => toType(e, concerning));
     });
   }
 }

@@ -41,6 +41,12 @@ export function Connection<T>(node: Type<T>, name: string) {
   return ConnectionType;
 }
 
+/** A page from the `size + 1` rows fetched: the first `size` as edges, and whether more follow. */
+export function pageOf<R, N>(rows: readonly R[], size: number, cursorOf: (row: R) => string, nodeOf: (row: R) => N): { edges: Edge<N>[]; pageInfo: PageInfo } {
+  const edges = rows.slice(0, size).map((r) => ({ cursor: cursorOf(r), node: nodeOf(r) }));
+  return { edges, pageInfo: { hasNextPage: rows.length > size, endCursor: edges.length ? edges[edges.length - 1].cursor : null } };
+}
+
 export const MAX_PAGE_SIZE = 100;
 
 /** Validates `first` (1..100, default 20). */

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { badInput } from '../common/errors';
-import { decodeTimeCursor, encodeTimeCursor, pageSize } from '../common/pagination';
+import { decodeTimeCursor, encodeTimeCursor, pageOf, pageSize } from '../common/pagination';
 import { EventRecord } from './event.entity';
 import { CATEGORIES } from './set-profile';
 import { EventConnection, EventType, MyEventsFilter } from './dto/event.types';
@@ -38,9 +38,7 @@ export class EventsQueryService {
       qb.andWhere('(e.received_at, e.id) < (:at, :id)', { at: cursor.at, id: cursor.id });
     }
     const rows = await qb.getMany();
-    const page = rows.slice(0, size);
-    const edges = page.map((e) => ({ cursor: encodeTimeCursor(e.receivedAt, e.id), node: toEventType(e) }));
-    return { edges, pageInfo: { hasNextPage: rows.length > size, endCursor: edges.length ? edges[edges.length - 1].cursor : null } };
+    return pageOf(rows, size, (e) => encodeTimeCursor(e.receivedAt, e.id), toEventType);
   }
 }
 

@@ -7,7 +7,7 @@ import { AuthService } from '../auth/auth.service';
 import { AuthenticatedPartner } from '../auth/authenticated-partner';
 import { kindHas, Permission } from '../auth/permissions';
 import { badInput, conflict, forbidden, notFound } from '../common/errors';
-import { decodeCursor, encodeCursor, pageSize } from '../common/pagination';
+import { decodeCursor, encodeCursor, pageOf, pageSize } from '../common/pagination';
 import { JwkPolicyError, parseJwk, parseJwks, PublicJwk } from './jwk-policy';
 import { Partner } from './partner.entity';
 import { PartnerKey } from './partner-key.entity';
@@ -129,14 +129,9 @@ export class PartnersService {
     const keys = page.length
       ? await this.db.getRepository(PartnerKey).find({ where: page.map((p) => ({ partnerId: p.id })), order: { createdAt: 'ASC', kid: 'ASC' } })
       : [];
-    const edges = page.map((p) => ({ cursor: encodeCursor(p.id), node: toPartnerType(p, keys.filter((k) => k.partnerId === p.id)) }));
     const others = page.map((p) => p.id).filter((pid) => pid !== reader.id);
     if (others.length) await this.recordRead(reader, others);
-    return {
-      edges,
-      totalCount: Number(totalCount),
-      pageInfo: { hasNextPage: rows.length > size, endCursor: edges.length ? edges[edges.length - 1].cursor : null },
-    };
+    return { ...pageOf(rows, size, (p) => encodeCursor(p.id), (p) => toPartnerType(p, keys.filter((k) => k.partnerId === p.id))), totalCount: Number(totalCount) };
   }
 
   /** One entry per request for reads of other partners' records; each sees only its own item. */

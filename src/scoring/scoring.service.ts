@@ -10,7 +10,7 @@ import { APP_CONFIG, AppConfig } from '../config/config';
 import { SUBJECT_ID, SUBJECT_ID_RULE } from '../events/set-profile';
 import { ContributionService } from '../sharing/contribution.service';
 import { Viewer, viewerParams, visibleEvent } from '../sharing/visibility';
-import { decodeTimeCursor, encodeTimeCursor, pageSize } from '../common/pagination';
+import { decodeTimeCursor, encodeTimeCursor, pageOf, pageSize } from '../common/pagination';
 import { ScoreChangeConnection } from './dto/score.types';
 import { episodesOf, isRepeat } from './episodes';
 import { decodeEvaluation, EvaluatedFlag, EvaluatedSignal, EvaluationAnswer, evaluationSql } from './evaluation-query';
@@ -148,11 +148,10 @@ export class ScoringService {
     if (Object.keys(items).length) {
       await this.audit.record({ actor: viewer.id, action: AuditAction.ScoresRead, details: { items, subjects: 1, history: true }, concerns: Object.keys(items) });
     }
-    const edges = rows.slice(0, size).map((h) => {
+    return pageOf(rows, size, (h) => encodeTimeCursor(h.at, h.id), (h) => {
       const causedBy = h.causedBy.filter((id) => seen.has(id));
-      return { cursor: encodeTimeCursor(h.at, h.id), node: { at: h.at, previousTier: h.previousTier, tier: h.tier, score: h.score, causedBy, withheldCauses: h.causedBy.length - causedBy.length } };
+      return { at: h.at, previousTier: h.previousTier, tier: h.tier, score: h.score, causedBy, withheldCauses: h.causedBy.length - causedBy.length };
     });
-    return { edges, pageInfo: { hasNextPage: rows.length > size, endCursor: edges.length ? edges[edges.length - 1].cursor : null } };
   }
 
   /**

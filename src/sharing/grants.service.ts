@@ -5,7 +5,7 @@ import { AuditAction } from '../audit/audit.actions';
 import { AuditService } from '../audit/audit.service';
 import { AuthenticatedPartner } from '../auth/authenticated-partner';
 import { badInput, conflict, notFound } from '../common/errors';
-import { decodeTimeCursor, encodeTimeCursor, pageSize } from '../common/pagination';
+import { decodeTimeCursor, encodeTimeCursor, pageOf, pageSize } from '../common/pagination';
 import { CATEGORIES } from '../events/set-profile';
 import { Partner } from '../partners/partner.entity';
 import { PartnerStatus } from '../partners/partner.enums';
@@ -77,9 +77,7 @@ export class GrantsService {
       qb.andWhere('(g.created_at, g.id) < (:at, :id)', { at: cursor.at, id: cursor.id });
     }
     return qb.getMany().then((rows) => {
-      const page = rows.slice(0, size);
-      const edges = page.map((g) => ({ cursor: encodeTimeCursor(g.createdAt, g.id), node: toType(g) }));
-      return { edges, pageInfo: { hasNextPage: rows.length > size, endCursor: edges.length ? edges[edges.length - 1].cursor : null } };
+      return pageOf(rows, size, (g) => encodeTimeCursor(g.createdAt, g.id), toType);
     });
   }
 }

@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { AuditAction } from '../audit/audit.actions';
 import { AuditService } from '../audit/audit.service';
 import { badInput } from '../common/errors';
-import { decodeTimeCursor, encodeTimeCursor, pageSize } from '../common/pagination';
+import { decodeTimeCursor, encodeTimeCursor, pageOf, pageSize } from '../common/pagination';
 import { EventRecord, EventStatus, StoredEventType } from '../events/event.entity';
 import { toEventType } from '../events/events.query.service';
 import { EventConnection, EventType } from '../events/dto/event.types';
@@ -53,10 +53,8 @@ export class SharedEventsService {
       qb.andWhere('(e.received_at, e.id) < (:at, :cid)', { at: cursor.at, cid: cursor.id });
     }
     const events = this.masked(await qb.getRawAndEntities());
-    const page = events.slice(0, size);
-    await this.recordRead(viewer, page);
-    const edges = page.map((e) => ({ cursor: encodeTimeCursor(e.receivedAt, e.id), node: e }));
-    return { edges, pageInfo: { hasNextPage: events.length > size, endCursor: edges.length ? edges[edges.length - 1].cursor : null } };
+    await this.recordRead(viewer, events.slice(0, size));
+    return pageOf(events, size, (e) => encodeTimeCursor(e.receivedAt, e.id), (e) => e);
   }
 
   private visibleQuery(viewer: Viewer) {
