@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { compactVerify, importJWK } from 'jose';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/config';
@@ -10,6 +10,19 @@ import { AuthenticatedPartner } from './authenticated-partner';
 import { RequestWithPartner } from './decorators';
 import { unauthenticated } from '../common/errors';
 import { AuthFailureRecorder } from '../audit/auth-failures';
+
+/**
+ * Rules that can only fail after the signature verified: only a holder of the partner's private
+ * key gets this far, so naming the rule tells nobody anything new. Every other rule (a malformed
+ * token, an unknown partner or kid, a wrong algorithm, a bad signature) reads the same to the
+ * client, so the answers do not tell which partner ids and kids exist. The rule is still noted
+ * for the logs and the `auth.failure` audit entries. A revoked key is named too: its signature
+ * verified, so the caller holds that private key (the partner mid-rotation, or a thief who learns
+ * only that the theft was noticed).
+ */
+const NAMED_AFTER_SIGNATURE = new Set(['partner-status', 'key-revoked', 'aud', 'iat', 'exp', 'lifetime', 'jti']);
+export const AUTHENTICATION_FAILED =
+  'authentication failed: send "Authorization: Bearer <assertion>" with an assertion in the form of token profile section 2, signed by an active key registered for your partner id';
 
 interface CachedPartner {
   partner: (AssertionPartner & { kind: PartnerKind }) | null;
@@ -23,6 +36,7 @@ interface CachedPartner {
  */
 @Injectable()
 export class AuthService {
+  private readonly logger = new Logger('Auth');
   private readonly cache = new Map<string, CachedPartner>();
   /** Assertions whose signature and claims were verified, until they expire (oldest evicted first). */
   private readonly verified = new Map<string, { partnerId: string; kid: string; exp: number }>();
@@ -47,13 +61,10 @@ export class AuthService {
   }
 
   async authenticateHeader(header: string | string[] | undefined): Promise<AuthenticatedPartner> {
-    if (header === undefined) {
+    if (header === undefined || Array.isArray(header) || !/^Bearer [^\s]+$/.test(header)) {
       this.failures.note(undefined, 'bearer');
-      throw unauthenticated('missing Authorization header: send "Authorization: Bearer <assertion>"');
-    }
-    if (Array.isArray(header) || !/^Bearer [^\s]+$/.test(header)) {
-      this.failures.note(undefined, 'bearer');
-      throw unauthenticated('Authorization header must be "Bearer <assertion>"');
+      this.logger.log(`authentication failed (bearer): ${header === undefined ? 'no' : 'a malformed'} Authorization header`);
+      throw unauthenticated(AUTHENTICATION_FAILED);
     }
     return this.authenticateAssertion(header.slice('Bearer '.length));
   }
@@ -89,7 +100,8 @@ export class AuthService {
     } catch (e) {
       if (e instanceof AssertionError) {
         this.failures.note(known, e.rule);
-        throw unauthenticated(`authentication failed (${e.rule}): ${e.message}`);
+        this.logger.log(`authentication failed (${e.rule}) for ${known ?? 'an unknown partner'}: ${e.message}`);
+        throw unauthenticated(NAMED_AFTER_SIGNATURE.has(e.rule) ? `authentication failed (${e.rule}): ${e.message}` : AUTHENTICATION_FAILED);
       }
       throw e;
     }
