@@ -8,13 +8,14 @@ import { badInput, conflict, notFound } from '../common/errors';
 import { decodeTimeCursor, encodeTimeCursor, pageOf, pageSize } from '../common/pagination';
 import { CATEGORIES } from '../events/set-profile';
 import { Partner } from '../partners/partner.entity';
-import { PartnerStatus } from '../partners/partner.enums';
+import { PARTNER_ID_PATTERN, PartnerStatus } from '../partners/partner.enums';
 import { GrantAccessInput, GrantConnection, GrantType } from './dto/grant.types';
 import { Grant } from './grant.entity';
 import { ACCOUNT_FLAG_CATEGORY, SHARING_KINDS } from './visibility';
 
 const GRANT_CATEGORIES = [...CATEGORIES, ACCOUNT_FLAG_CATEGORY];
 const MAX_GRANT_DAYS = 730;
+const UNACCEPTABLE_GRANTEE = `grantee is not an active partner that may receive grants: a grant goes to another partner, active and of kind ${SHARING_KINDS.join(', ')} (LEGAL partners see data only through approved legal requests)`;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** Grants. A revoked or expired grant stops access on the next request on every replica: visibility reads it in SQL. */
@@ -26,7 +27,6 @@ export class GrantsService {
   ) {}
 
   async grant(caller: AuthenticatedPartner, input: GrantAccessInput): Promise<GrantType> {
-    if (input.grantee === caller.id) throw badInput('grantee must be another partner');
     const categories = [...new Set(input.categories)];
     if (categories.length === 0 || categories.some((c) => !GRANT_CATEGORIES.includes(c as never))) {
       throw badInput(`categories must be a non-empty list of: ${GRANT_CATEGORIES.join(', ')}`, { field: 'categories' });
@@ -36,11 +36,11 @@ export class GrantsService {
     if (expiresAt.getTime() > Date.now() + MAX_GRANT_DAYS * 86_400_000) throw badInput(`expiresAt must be at most ${MAX_GRANT_DAYS} days away`, { field: 'expiresAt' });
     const purpose = input.purpose.trim();
     if (purpose.length < 1 || purpose.length > 500) throw badInput('purpose must be 1..500 characters', { field: 'purpose' });
-    const grantee = await this.db.getRepository(Partner).findOne({ where: { id: input.grantee } });
-    if (!grantee || grantee.status !== PartnerStatus.ACTIVE) throw badInput(`grantee "${input.grantee}" is not an active partner`, { field: 'grantee' });
-    if (!SHARING_KINDS.includes(grantee.kind)) {
-      throw badInput(`grantee "${grantee.id}" is ${grantee.kind}; grants go to ${SHARING_KINDS.join(', ')} partners (LEGAL partners see data only through approved legal requests)`, { field: 'grantee' });
-    }
+    // Checked last, and every unacceptable grantee (not a partner id, unknown, suspended, of a kind
+    // that takes no grants, the caller itself) gets one answer: it must not tell whether a partner
+    // exists, nor its kind or status.
+    const grantee = input.grantee !== caller.id && PARTNER_ID_PATTERN.test(input.grantee) ? await this.db.getRepository(Partner).findOne({ where: { id: input.grantee } }) : null;
+    if (!grantee || grantee.status !== PartnerStatus.ACTIVE || !SHARING_KINDS.includes(grantee.kind)) throw badInput(UNACCEPTABLE_GRANTEE, { field: 'grantee' });
     const grant: Grant = { id: randomUUID(), grantor: caller.id, grantee: grantee.id, categories, includeEvidence: input.includeEvidence, expiresAt, purpose, createdAt: new Date(), revokedAt: null };
     await this.db.transaction(async (tx) => {
       await tx.getRepository(Grant).insert(grant);
