@@ -30,7 +30,7 @@ describe('grantAccess does not tell whether a partner exists, nor its kind or st
     const ds = gw.app.get(DataSource);
     const [{ last }] = await ds.query('SELECT coalesce(max(seq), 0)::int AS last FROM audit_log');
     const grantees = ['nobody-here', 'shop-s', 'court-d', 'operator', 'bank-a', 'Not A Partner', 'nul\u0000id'];
-    const answers = [];
+    const answers: Array<Record<string, unknown>> = [];
     for (const grantee of grantees) {
       const res = await gw.as('bank-a', bank, GRANT, { i: { ...base, grantee } });
       answers.push({ grantee, status: res.status, code: codeOf(res), message: res.errors?.[0]?.message, data: res.data });

@@ -17,11 +17,11 @@ export const MUTATION_AUDIT_ACTIONS: Readonly<Record<string, AuditAction>> = {
   revokeGrant: AuditAction.GrantRevoke,
 };
 
-/** The target of a failed mutation, from its arguments. */
+/** The target of a failed mutation, from its arguments (the audit service renders it storable: escaped, cut to 256). */
 export function mutationTarget(args: Record<string, unknown>): string | null {
   const input = args.input as Record<string, unknown> | undefined;
   for (const candidate of [args.partnerId, args.id, input?.id]) {
-    if (typeof candidate === 'string' && candidate.length <= 256) return candidate;
+    if (typeof candidate === 'string') return candidate;
   }
   return null;
 }

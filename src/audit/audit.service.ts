@@ -10,6 +10,7 @@ import { AuditEntry } from './audit-entry.entity';
 import { AuditAction, AuditInput, SYSTEM_ACTOR } from './audit.actions';
 import { CHECKPOINT_TYP, fetchAuditRows, verifyCheckpointSignature } from './chain-io';
 import { ChainVerification, entryHash, GENESIS_HASH, verifyChain } from './hash-chain';
+import { storableAuditFields } from './sanitize';
 
 const AUDIT_INSERT = `INSERT INTO audit_log (seq, at, actor, action, target, details, concerns, prev_hash, hash)
   SELECT seq, at, actor, action, target, details, concerns, prev_hash, hash FROM jsonb_to_recordset($1::jsonb)
@@ -89,7 +90,8 @@ export class AuditService {
     const checkpoints: AuditCheckpoint[] = [];
     for (const input of inputs) {
       seq++;
-      const record = { seq, at: at.toISOString(), actor: input.actor, action: input.action, target: input.target ?? null, details: input.details ?? {} };
+      const { target, details } = storableAuditFields(input.target, input.details);
+      const record = { seq, at: at.toISOString(), actor: input.actor, action: input.action, target, details };
       const hash = entryHash(prevHash, record);
       entries.push({ ...record, at, concerns: [...new Set(input.concerns ?? [])], prevHash, hash });
       if (seq % this.config.auditCheckpointEvery === 0) checkpoints.push(await this.signCheckpoint(seq, hash));
@@ -112,9 +114,20 @@ export class AuditService {
     try {
       return await this.db.transaction((tx) => this.appendMany(tx, inputs));
     } catch {
-      // One bad entry must not sink the others: retry each on its own.
+      // One bad entry must not sink the others: retry each on its own, and when one still cannot
+      // be stored, store that it happened (a failure's entry is never dropped for its contents).
       const results: Array<AuditEntry | Error> = [];
-      for (const input of inputs) results.push(await this.db.transaction((tx) => this.append(tx, input)).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e)))));
+      for (const input of inputs) {
+        const one = (i: AuditInput) => this.db.transaction((tx) => this.append(tx, i));
+        results.push(
+          await one(input)
+            .catch((e: Error) => {
+              this.logger.error(`could not store an audit entry (${input.action}) as given, storing a bare one: ${e.message}`);
+              return one(bareEntry(input));
+            })
+            .catch((e: unknown) => (e instanceof Error ? e : new Error(String(e)))),
+        );
+      }
       return results;
     }
   });
@@ -191,6 +204,13 @@ export class AuditService {
     this.logger.debug(`signed audit checkpoint at seq ${seq}`);
     return { seq, hash, at, jws };
   }
+}
+
+/** The last resort for an entry that could not be stored: who, what, the outcome and code, and that the rest was dropped. */
+function bareEntry(input: AuditInput): AuditInput {
+  const d = input.details ?? {};
+  const keep = Object.fromEntries(['outcome', 'code'].filter((k) => typeof d[k] === 'string' && (d[k] as string).length <= 64).map((k) => [k, d[k]]));
+  return { actor: input.actor, action: input.action, target: null, details: { ...keep, sanitized: true, dropped: 'the target and details could not be stored' }, concerns: input.concerns };
 }
 
 function pick(v: ChainVerification): VerificationResult {
