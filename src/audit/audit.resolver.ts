@@ -1,10 +1,12 @@
-import { Args, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { Args, Context, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { AuthenticatedPartner } from '../auth/authenticated-partner';
 import { CurrentPartner, Permissions } from '../auth/decorators';
 import { Permission } from '../auth/permissions';
 import { badInput } from '../common/errors';
 import { AuditQueryService } from './audit-query.service';
 import { AuditService } from './audit.service';
+import { CheckpointVerificationService } from './checkpoint-verification.service';
+import { PartnerKind } from '../partners/partner.enums';
 import { AuditCheckpointType, AuditEntryConnection, AuditLogFilter, AuditVerificationType } from './dto/audit.types';
 
 const MAX_CHECKPOINT_TEXT = 4096;
@@ -14,6 +16,7 @@ export class AuditResolver {
   constructor(
     private readonly audit: AuditService,
     private readonly queries: AuditQueryService,
+    private readonly checkpoints: CheckpointVerificationService,
   ) {}
 
   @Query(() => AuditEntryConnection, { description: 'The audit log, newest first, filtered (operator only).' })
@@ -57,11 +60,19 @@ export class AuditResolver {
     }
   }
 
-  @Query(() => AuditVerificationType, { description: 'Checks a checkpoint you kept: that the gateway signed it, and that the chain up to its seq still produces its hash.' })
+  @Query(() => AuditVerificationType, {
+    description:
+      'Checks a checkpoint you kept: that the gateway signed it, and that the chain still produces its hash at its seq. For partners it costs what is new since the gateway last verified the chain (see the README for what it proves); the operator checks from entry 1.',
+  })
   @Permissions(Permission.ReadAuditCheckpoint)
-  verifyAuditCheckpoint(@Args('checkpoint', { description: 'The checkpoint JWS.' }) checkpoint: string): Promise<AuditVerificationType> {
+  verifyAuditCheckpoint(
+    @CurrentPartner() caller: AuthenticatedPartner,
+    @Args('checkpoint', { description: 'The checkpoint JWS.' }) checkpoint: string,
+    @Context() context: { reply?: { header(name: string, value: string): unknown } },
+  ): Promise<AuditVerificationType> {
     if (checkpoint.length > MAX_CHECKPOINT_TEXT) throw badInput(`checkpoint must be at most ${MAX_CHECKPOINT_TEXT} characters`);
-    return this.audit.verifyCheckpoint(checkpoint);
+    if (caller.kind === PartnerKind.OPERATOR) return this.audit.verifyCheckpoint(checkpoint);
+    return this.checkpoints.verify(checkpoint, (s) => context.reply?.header('retry-after', String(s)));
   }
 
   @Mutation(() => AuditCheckpointType, { description: 'Signs a checkpoint of the log now (operator only).' })

@@ -11,6 +11,7 @@ import { AuditAction, AuditInput, SYSTEM_ACTOR } from './audit.actions';
 import { CHECKPOINT_TYP, fetchAuditRows, verifyCheckpointSignature } from './chain-io';
 import { ChainVerification, entryHash, GENESIS_HASH, verifyChain } from './hash-chain';
 import { storableAuditFields } from './sanitize';
+import { markAfterFullVerification } from './checkpoint-verification.service';
 
 const AUDIT_INSERT = `INSERT INTO audit_log (seq, at, actor, action, target, details, concerns, prev_hash, hash)
   SELECT seq, at, actor, action, target, details, concerns, prev_hash, hash FROM jsonb_to_recordset($1::jsonb)
@@ -174,21 +175,23 @@ export class AuditService {
       }
       expect.push({ seq: cp.seq, hash: cp.hash, what: `checkpoint ${cp.seq}` });
     }
-    return pick(await verifyChain({ fromSeq: from, toSeq, anchorHash: anchor, expect, fetchBatch: (a, l, t) => fetchAuditRows((q, p) => this.db.query(q, p), a, l, t) }));
+    const v = await verifyChain({ fromSeq: from, toSeq, anchorHash: anchor, expect, fetchBatch: (a, l, t) => fetchAuditRows((q, p) => this.db.query(q, p), a, l, t) });
+    if (from === 1) await markAfterFullVerification(this.db, v);
+    return pick(v);
   }
 
   /** Checks a checkpoint a partner kept: the gateway signed it, and the chain still produces its hash. */
   async verifyCheckpoint(jws: string): Promise<VerificationResult> {
     const payload = await verifyCheckpointSignature(jws, createLocalJWKSet(this.gatewayKey.jwks() as JSONWebKeySet)).catch((e: Error) => e);
     if (payload instanceof Error) return { ok: false, checkedEntries: 0, firstBadSeq: null, reason: `not a checkpoint signed by this gateway: ${payload.message}` };
-    return pick(
-      await verifyChain({
-        toSeq: payload.seq,
-        anchorHash: GENESIS_HASH,
-        expect: [{ seq: payload.seq, hash: payload.hash, what: `the checkpoint (seq ${payload.seq})` }],
-        fetchBatch: (a, l, t) => fetchAuditRows((q, p) => this.db.query(q, p), a, l, t),
-      }),
-    );
+    const v = await verifyChain({
+      toSeq: payload.seq,
+      anchorHash: GENESIS_HASH,
+      expect: [{ seq: payload.seq, hash: payload.hash, what: `the checkpoint (seq ${payload.seq})` }],
+      fetchBatch: (a, l, t) => fetchAuditRows((q, p) => this.db.query(q, p), a, l, t),
+    });
+    await markAfterFullVerification(this.db, v);
+    return pick(v);
   }
 
   private async insertCheckpoint(tx: EntityManager, seq: number, hash: string): Promise<AuditCheckpoint> {

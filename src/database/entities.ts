@@ -1,4 +1,5 @@
 import { AuditCheckpoint } from '../audit/audit-checkpoint.entity';
+import { AuditVerifiedMark } from '../audit/audit-verified-mark.entity';
 import { AuditEntry } from '../audit/audit-entry.entity';
 import { EventRecord } from '../events/event.entity';
 import { Partner } from '../partners/partner.entity';
@@ -8,4 +9,4 @@ import { RateLimitWindow } from '../ratelimit/rate-limit-window.entity';
 import { PartnerKey } from '../partners/partner-key.entity';
 
 /** Every entity of the app; the migrations must match these exactly (a test checks it). */
-export const ENTITIES = [Partner, PartnerKey, AuditEntry, AuditCheckpoint, EventRecord, Grant, RateLimitWindow, SubjectScore, ScoreHistory];
+export const ENTITIES = [Partner, PartnerKey, AuditEntry, AuditCheckpoint, AuditVerifiedMark, EventRecord, Grant, RateLimitWindow, SubjectScore, ScoreHistory];
