@@ -1,8 +1,9 @@
 // Issue 11 finding 2: a client re-batching what was not acknowledged sends the same tokens again,
 // in another order, while the first copies are still in flight. Every copy must get an answer
 // (never a deadlock or serialization failure), and every token is stored exactly once.
+import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { TestDatabase, TestGateway } from './support/app';
+import { TestDatabase, TestGateway, usingPostgres } from './support/app';
 import { assertion, TestKey } from './support/keys';
 import { signal } from './support/sets';
 
@@ -80,4 +81,44 @@ describe('concurrent reordered resends of one batch (e2e)', () => {
     );
     expect({ calls, accepted }).toEqual({ calls: ROUNDS * COPIES, accepted: ROUNDS * BATCH });
   }, 300_000); // 9,600 verified tokens on a shared 2-core machine
+
+  // PGlite runs one connection at a time: no second writer to deadlock with.
+  (usingPostgres() ? it : it.skip)('runs a transaction that PostgreSQL ends with a deadlock again: the client gets its answers', async () => {
+    const tokens = [await signal(bank, 'bank-a', {}, { jti: 'dl-a' }), await signal(bank, 'bank-a', {}, { jti: 'dl-z' })];
+    // A writer that ignores the global order (dl-z, then dl-a) and waits long before it checks for
+    // a deadlock, so the gateway's transaction is the one PostgreSQL ends.
+    const outside = new Client({ connectionString: db.url });
+    const watcher = new Client({ connectionString: db.url });
+    await outside.connect();
+    await watcher.connect();
+    const insertRow = (jti: string, token: string) =>
+      outside.query(
+        `INSERT INTO event (id, issuer, jti, kid, subject, type, category, score, confidence, distribution, grant_category, issued_at, expires_at, token, received_at)
+         VALUES (gen_random_uuid(), 'bank-a', $1, $2, 'v1:d-J4Z9j6wE2SO7cuOdyyRJuK45akgoE6rVLZd2-mv5U', 'RISK_SIGNAL', 'cash_out', 0.8, 0.9, 'granted', 'cash_out', now(), now() + interval '1 day', $3, now()) RETURNING id`,
+        [jti, bank.kid, token],
+      );
+    try {
+      await outside.query(`BEGIN; SET LOCAL deadlock_timeout = '10s'`);
+      const z = await insertRow('dl-z', tokens[1]);
+      const pending = gw.as('bank-a', bank, PUBLISH, { t: tokens }); // inserts dl-a, then waits on dl-z
+      for (let i = 0; i < 500; i++) {
+        const [{ n }] = (await watcher.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)).rows;
+        if (n > 0) break;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      const a = await insertRow('dl-a', tokens[0]); // waits on the gateway: a deadlock, which ends the gateway's transaction
+      await outside.query('COMMIT');
+      const res = await pending;
+      expect(res.errors).toBeUndefined();
+      expect(res.data!.publishEvents.map((r: any) => [r.jti, r.status, r.eventId])).toEqual([
+        ['dl-a', 'DUPLICATE', a.rows[0].id],
+        ['dl-z', 'DUPLICATE', z.rows[0].id],
+      ]);
+    } finally {
+      await outside.end();
+      await watcher.end();
+    }
+    const [again] = (await gw.as('bank-a', bank, PUBLISH, { t: [await signal(bank, 'bank-a', {}, { jti: 'dl-after' })] })).data!.publishEvents;
+    expect(again.status).toBe('ACCEPTED');
+  });
 });
