@@ -1,9 +1,9 @@
 import { MigrationInterface, QueryRunner } from "typeorm";
 
-// Token profile v1.1: RSA keys may be registered for RS256 as well as PS256 (SSF and CAEP
+// Token profile v1.1: RSA keys may be registered for RS256 (RSASSA-PKCS1-v1_5) as well as PS256 (SSF and CAEP
 // transmitters sign with RS256). Each key still verifies its one registered algorithm.
-export class AllowRs256Keys1795984549267 implements MigrationInterface {
-    name = 'AllowRs256Keys1795984549267'
+export class AllowRsaPkcsKeys1795984549267 implements MigrationInterface {
+    name = 'AllowRsaPkcsKeys1795984549267'
 
     public async up(queryRunner: QueryRunner): Promise<void> {
         await queryRunner.query(`ALTER TABLE "partner_key" DROP CONSTRAINT "ck_partner_key_alg"`);
