@@ -138,15 +138,16 @@ export class EventsIngestService {
     const existing = jtis.length
       ? await tx.getRepository(EventRecord).find({ select: { id: true, jti: true, token: true }, where: { issuer, jti: In(jtis) } })
       : [];
-    const known = new Map(existing.map((e) => [e.jti, { id: e.id, duplicateKey: storedDuplicateKey(e.token) }]));
+    // Duplicate keys are computed only for jtis seen before (canonical JSON costs more than a lookup).
+    const known = new Map<string, { id: string; key: () => string }>(existing.map((e) => [e.jti, { id: e.id, key: () => storedDuplicateKey(e.token) }]));
     const fresh: Candidate[] = [];
     for (const c of candidates) {
       const seen = known.get(c.event.jti);
       if (seen) {
-        Object.assign(results[c.index], seen.duplicateKey === c.event.duplicateKey ? { status: PublishStatus.DUPLICATE, eventId: seen.id } : reused(c.event.jti));
+        Object.assign(results[c.index], seen.key() === duplicateKeyOf(c.event.duplicateClaims) ? { status: PublishStatus.DUPLICATE, eventId: seen.id } : reused(c.event.jti));
         continue;
       }
-      known.set(c.event.jti, { id: c.row.id, duplicateKey: c.event.duplicateKey });
+      known.set(c.event.jti, { id: c.row.id, key: () => duplicateKeyOf(c.event.duplicateClaims) });
       results[c.index].eventId = c.row.id;
       fresh.push(c);
     }
@@ -197,7 +198,7 @@ export class EventsIngestService {
       const winners = await tx.getRepository(EventRecord).find({ select: { id: true, jti: true, token: true }, where: { issuer, jti: In(raced.map((c) => c.event.jti)) } });
       for (const c of raced) {
         const w = winners.find((x) => x.jti === c.event.jti);
-        Object.assign(results[c.index], w && storedDuplicateKey(w.token) === c.event.duplicateKey ? { status: PublishStatus.DUPLICATE, eventId: w.id } : reused(c.event.jti));
+        Object.assign(results[c.index], w && storedDuplicateKey(w.token) === duplicateKeyOf(c.event.duplicateClaims) ? { status: PublishStatus.DUPLICATE, eventId: w.id } : reused(c.event.jti));
       }
     }
     return accepted.filter((c) => done.has(c.event.jti));

@@ -1,6 +1,6 @@
 import vectors from '../../test/fixtures/vectors.json';
 import type { PublicJwk } from '../partners/jwk-policy';
-import { importJWK, SignJWT } from 'jose';
+import { CompactSign, importJWK, SignJWT } from 'jose';
 import { badTextIn, duplicateKeyOf, SetContext, verifySet } from './set-verifier';
 
 const bankA: SetContext['partner'] = {
@@ -168,12 +168,35 @@ describe('SET verifier: profile v1.1 text and dates', () => {
   });
 });
 
+describe('SET verifier: raw bytes cannot bring U+0000 or a lone surrogate past the \\u fast path', () => {
+  const rawSigned = async (json: string, patch: (b: Buffer) => Buffer) => {
+    const jwk = vectors.private_keys_for_tests['bank-a'][0];
+    return new CompactSign(patch(Buffer.from(json))).setProtectedHeader({ alg: 'EdDSA', kid: jwk.kid, typ: 'secevent+jwt' }).sign(await importJWK(jwk, 'EdDSA'));
+  };
+  const json = JSON.stringify(base({ action: 'warn' }, { txn: 'AB' }));
+
+  it('a raw NUL byte in a string is not JSON', async () => {
+    const token = await rawSigned(json, (b) => Buffer.from(b.toString('latin1').replace('"AB"', '"A\u0000B"'), 'latin1'));
+    expect(await verifySet(token, ctx())).toMatchObject({ ok: false, code: 'invalid_request', description: 'payload is not base64url-encoded JSON' });
+  });
+
+  it('raw surrogate bytes (CESU-8) decode to U+FFFD, never to a lone surrogate', async () => {
+    const token = await rawSigned(json, (b) => {
+      const i = b.indexOf('"AB"') + 1;
+      return Buffer.concat([b.subarray(0, i), Buffer.from([0xed, 0xa0, 0x80]), b.subarray(i + 2)]);
+    });
+    const v = await verifySet(token, ctx());
+    expect(v).toMatchObject({ ok: true, event: { txn: '\ufffd\ufffd\ufffd' } });
+    expect(badTextIn(v.ok && v.event.txn)).toBeNull();
+  });
+});
+
 describe('SET verifier: the duplicate key', () => {
   it('is equal for the same sub_id, txn and events whatever the order of members, iat or signature', async () => {
     const a = await verifySet(await signed(base({ action: 'warn', reason_codes: ['x'] }, { txn: 't' })), ctx());
     const b = await verifySet(await signed({ ...base({ reason_codes: ['x'], action: 'warn' }, { txn: 't' }), iat: vectors.now - 5 }), ctx());
     expect(a.ok && b.ok).toBe(true);
-    expect(a.ok && b.ok && a.event.duplicateKey === b.event.duplicateKey).toBe(true);
+    expect(a.ok && b.ok && duplicateKeyOf(a.event.duplicateClaims) === duplicateKeyOf(b.event.duplicateClaims)).toBe(true);
     expect(duplicateKeyOf({ sub_id: { id: 'v1:abcdefgh', format: 'opaque' }, events: { e: { n: 1.0 } } })).toBe(duplicateKeyOf({ events: { e: { n: 1 } }, sub_id: { format: 'opaque', id: 'v1:abcdefgh' }, iat: 5 }));
   });
 

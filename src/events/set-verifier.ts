@@ -51,8 +51,8 @@ export interface VerifiedEvent {
   targetJti: string | null;
   retractionReason: string | null;
   legal: Record<string, unknown> | null;
-  /** What makes a resend a duplicate: canonical JSON of `sub_id`, `txn` and `events` (profile section 4). */
-  duplicateKey: string;
+  /** What makes a resend a duplicate (profile section 4): `sub_id`, `txn` and `events`; see duplicateKeyOf. */
+  duplicateClaims: Record<string, unknown>;
 }
 
 export type SetVerdict = { ok: true; event: VerifiedEvent } | { ok: false; code: VerdictCode; description: string };
@@ -117,8 +117,12 @@ export function badTextIn(value: unknown): { path: string; problem: string } | n
 }
 
 function decodeJson(segment: string, what: string): unknown {
+  return parseJson(Buffer.from(segment, 'base64url').toString('utf8'), what);
+}
+
+function parseJson(text: string, what: string): unknown {
   try {
-    return JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
+    return JSON.parse(text);
   } catch {
     return bad(`${what} is not base64url-encoded JSON`);
   }
@@ -164,9 +168,12 @@ async function verify(token: unknown, ctx: SetContext): Promise<VerifiedEvent> {
   }
 
   // 4. Claims.
-  const claims = decodeJson(parts[1], 'payload');
+  const claimsText = Buffer.from(parts[1], 'base64url').toString('utf8');
+  const claims = parseJson(claimsText, 'payload');
   if (!isObject(claims)) return bad('payload must be a JSON object');
-  const badText = badTextIn(claims);
+  // Text decoded from UTF-8 holds no lone surrogate, and JSON strings no raw control character:
+  // only a \u escape can bring either, so claims without one need no walk.
+  const badText = claimsText.includes('\\u') ? badTextIn(claims) : null;
   if (badText) bad(`claim strings must be Unicode text without U+0000 or unpaired surrogates: ${badText.path} holds ${badText.problem}`);
   for (const name of ['iss', 'aud', 'iat', 'jti', 'sub_id', 'events']) if (!(name in claims)) bad(`claim ${name} is required`);
   for (const name of ['sub', 'exp']) if (name in claims) bad(`claim ${name} is forbidden (SSF)`);
@@ -198,7 +205,7 @@ async function verify(token: unknown, ctx: SetContext): Promise<VerifiedEvent> {
     jti: jti as string, issuer: ctx.partner.id, kid: key!.kid, iat, txn: (txn as string | undefined) ?? null, subject: subject as string,
     type: type as EventType, category: null, action: null, score: null, confidence: null, reasonCodes: null, observedAt: null,
     effectiveAt: null, expiresAt: null, distribution: null, evidence: null, targetJti: null, retractionReason: null, legal: null,
-    duplicateKey: duplicateKeyOf(claims),
+    duplicateClaims: { sub_id: claims.sub_id, txn: claims.txn, events: claims.events },
   };
   readPayload(event, payload, iat);
 
