@@ -7,6 +7,17 @@ import { AddGrants1795674608079 } from './1795674608079-AddGrants';
 import { AddRateLimits1795674960215 } from './1795674960215-AddRateLimits';
 import { AddScores1795676730343 } from './1795676730343-AddScores';
 import { EventJtiIndex1795685836838 } from './1795685836838-EventJtiIndex';
+import { AllowRsaPkcsKeys1795984549267 } from './1795984549267-AllowRsaPkcsKeys';
 import { AddAuditVerifiedMark1795985780542 } from './1795985780542-AddAuditVerifiedMark';
 
-export const MIGRATIONS: Function[] = [CreatePartners1795670258349, CreateAuditLog1795671685781, CreateEvents1795673787709, AddGrants1795674608079, AddRateLimits1795674960215, AddScores1795676730343, EventJtiIndex1795685836838, AddAuditVerifiedMark1795985780542];
+export const MIGRATIONS: Function[] = [
+  CreatePartners1795670258349,
+  CreateAuditLog1795671685781,
+  CreateEvents1795673787709,
+  AddGrants1795674608079,
+  AddRateLimits1795674960215,
+  AddScores1795676730343,
+  EventJtiIndex1795685836838,
+  AllowRsaPkcsKeys1795984549267,
+  AddAuditVerifiedMark1795985780542,
+];

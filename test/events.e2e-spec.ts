@@ -108,14 +108,15 @@ describe('signed events: publish, store, deduplicate (e2e)', () => {
       await makeSet(bank, 'bank-a', 'retraction', { retracts_jti: 'no-such-jti', reason: 'error' }, { jti: 'retr-2' }),
       await makeSet(bank, 'bank-a', 'flag-lifted', { flag_jti: 'to-retract' }, { jti: 'lift-2' }),
     ])).data!.publishEvents;
-    expect(acts.map((a: any) => [a.status, a.code])).toEqual([['ACCEPTED', null], ['ACCEPTED', null], ['REJECTED', 'invalid_request'], ['REJECTED', 'invalid_request']]);
-    expect(acts[2].description).toMatch(/unknown jti/);
+    expect(acts.map((a: any) => [a.status, a.code])).toEqual([['ACCEPTED', null], ['ACCEPTED', null], ['REJECTED', 'access_denied'], ['REJECTED', 'invalid_request']]);
+    expect(acts[2].description).toMatch(/"no-such-jti" is not an event of yours/);
+    expect(acts[3].description).toMatch(/"to-retract" is a risk-signal, which this event cannot act on/);
     const retracted = (await gw.as('bank-a', bank, EVENT, { id: sig.eventId })).data!.event;
     expect(retracted).toMatchObject({ status: 'RETRACTED', statusChangedBy: acts[0].eventId });
     expect((await gw.as('bank-a', bank, EVENT, { id: flag.eventId })).data!.event).toMatchObject({ status: 'LIFTED', statusChangedBy: acts[1].eventId });
     // Another issuer cannot retract it.
     const foreign = (await publish('shop-b', shop, [await makeSet(shop, 'shop-b', 'retraction', { retracts_jti: 'flag-1', reason: 'disputed' })])).data!.publishEvents[0];
-    expect(foreign).toMatchObject({ status: 'REJECTED', code: 'access_denied' });
+    expect(foreign).toMatchObject({ status: 'REJECTED', code: 'access_denied', description: '"flag-1" is not an event of yours: only your own signals and flags can be retracted or lifted' });
   });
 
   it('accepts legal requests only from LEGAL partners', async () => {

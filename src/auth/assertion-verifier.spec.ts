@@ -23,20 +23,44 @@ function context(partners: AssertionPartner[] = [bankA, shopB]) {
 
 const VALID = vectors.auth_assertions.find((v) => v.name === 'valid')!.token;
 
+/** The rule each refused vector must fail (the file gives none): a refusal by another rule fails the case. */
+const RULES: Record<string, string> = {
+  expired: 'exp',
+  'lifetime-over-300s': 'lifetime',
+  'exp-missing': 'exp',
+  'iss-sub-differ': 'sub',
+  'aud-other': 'aud',
+  'typ-secevent': 'typ',
+  'typ-missing': 'typ',
+  'signed-by-other-partner': 'kid',
+  'alg-none': 'alg',
+  'iat-future-120s': 'iat',
+};
+
 describe('partner assertion verifier: conformance vectors (auth_assertions)', () => {
-  it('has vectors to run', () => {
-    expect(vectors.auth_assertions.length).toBeGreaterThanOrEqual(12);
+  it('runs the 13 v1.1 vectors, every refused one with its rule', () => {
+    expect(vectors.auth_assertions).toHaveLength(13);
+    expect(Object.keys(RULES).sort()).toEqual(vectors.auth_assertions.filter((v) => v.expect === 'reject').map((v) => v.name).sort());
   });
 
-  it.each(vectors.auth_assertions.map((v) => [v.name, v] as const))('%s', async (_name, v) => {
+  it.each(vectors.auth_assertions.map((v) => [v.name, v] as const))('%s', async (name, v) => {
     const run = verifyPartnerAssertion(v.token, context());
     if (v.expect === 'accept') {
       await expect(run).resolves.toMatchObject({ partnerId: 'bank-a' });
     } else {
       await expect(run).rejects.toBeInstanceOf(AssertionError);
+      await expect(verifyPartnerAssertion(v.token, context())).rejects.toMatchObject({ rule: RULES[name] });
       // A rejection must not be due to a broken context: the valid vector still passes.
       await expect(verifyPartnerAssertion(VALID, context())).resolves.toMatchObject({ partnerId: 'bank-a' });
     }
+  });
+
+  it('verifies an RS256 key with RS256 only', async () => {
+    const rs = vectors.auth_assertions.find((v) => v.name === 'valid-rs256')!.token;
+    await expect(verifyPartnerAssertion(rs, context())).resolves.toMatchObject({ kid: 'bank-a-rs1' });
+    const asPs = { ...bankA, keys: bankA.keys.map((k) => (k.kid === 'bank-a-rs1' ? { ...k, alg: 'PS256' } : k)) };
+    await expect(verifyPartnerAssertion(rs, context([asPs]))).rejects.toMatchObject({ rule: 'kid' });
+    await expect(verifyPartnerAssertion(rs, context())).resolves.toBeTruthy();
   });
 });
 

@@ -4,7 +4,7 @@ import { compactVerify, decodeProtectedHeader, importJWK, type JWTPayload } from
 import type { PublicJwk } from '../partners/jwk-policy';
 
 export const ASSERTION_TYP = 'partner-auth+jwt';
-export const ALLOWED_ALGS = ['EdDSA', 'ES256', 'PS256'] as const;
+export const ALLOWED_ALGS = ['EdDSA', 'ES256', 'PS256', 'RS256'] as const;
 const MAX_ASSERTION_BYTES = 8 * 1024;
 const MAX_LIFETIME_S = 300;
 const CLOCK_TOLERANCE_S = 60;

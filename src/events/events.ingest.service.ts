@@ -9,8 +9,8 @@ import { AuthenticatedPartner } from '../auth/authenticated-partner';
 import { badInput, unauthenticated } from '../common/errors';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { EventRecord, EventStatus, StoredEventType } from './event.entity';
-import { EventType } from './set-profile';
-import { VerdictCode, VerifiedEvent, verifySet } from './set-verifier';
+import { EventType, MAX_NUMERIC_DATE } from './set-profile';
+import { badTextIn, duplicateKeyOf, VerdictCode, VerifiedEvent, verifySet } from './set-verifier';
 
 export enum PublishStatus {
   ACCEPTED = 'ACCEPTED',
@@ -43,6 +43,15 @@ interface Candidate {
   event: VerifiedEvent;
   row: EventRecord;
 }
+
+/** PostgreSQL's answers to two transactions that wait on each other: the whole transaction may simply run again. */
+const RETRYABLE = new Set(['40001', '40P01']);
+const MAX_ATTEMPTS = 5;
+const isRetryable = (e: unknown) => {
+  const err = e as { code?: unknown; driverError?: { code?: unknown } };
+  return RETRYABLE.has(String(err?.driverError?.code ?? err?.code));
+};
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Ingest of signed events: verify every token, then store the valid ones in one transaction with
@@ -79,71 +88,92 @@ export class EventsIngestService {
     const receivedAt = new Date();
     const candidates: Candidate[] = [];
     verdicts.forEach((v, index) => {
-      if (v.ok) candidates.push({ index, token: tokens[index] as string, event: v.event, row: rowOf(v.event, tokens[index] as string, receivedAt) });
+      if (!v.ok) return;
+      const row = rowOf(v.event, tokens[index] as string, receivedAt);
+      const problem = storageProblem(row);
+      if (problem) Object.assign(results[index], { status: PublishStatus.REJECTED, code: 'invalid_request', description: problem });
+      else candidates.push({ index, token: tokens[index] as string, event: v.event, row });
     });
+    // One global order for every writer: rows (and so their unique-index entries) in (issuer, jti)
+    // order, so concurrent batches holding the same jtis in another order wait instead of deadlocking.
+    candidates.sort((a, b) => (a.event.jti < b.event.jti ? -1 : a.event.jti > b.event.jti ? 1 : a.index - b.index));
 
-    await this.db.transaction(async (tx) => {
-      const fresh = await this.settleKnownJtis(tx, caller.id, candidates, results);
-      const targets = await this.checkTargets(tx, caller.id, fresh, results);
-      const stored = await this.insert(tx, caller.id, fresh.filter((c) => results[c.index].status === PublishStatus.ACCEPTED), results);
-      await this.applyStatusChanges(tx, caller.id, stored, targets);
-      // Update on write: the touched subjects' stored score and tier, in this same transaction.
-      const causes = new Map<string, string[]>();
-      for (const c of stored) if (c.row.type !== StoredEventType.LEGAL_REQUEST) causes.set(c.row.subject, [...(causes.get(c.row.subject) ?? []), c.row.id]);
-      await this.scoring.updateStored(tx, causes);
-      const counts = { accepted: 0, duplicate: 0, rejected: 0 };
-      for (const r of results) counts[r.status.toLowerCase() as keyof typeof counts]++;
-      await this.audit.append(tx, {
-        actor: caller.id,
-        action: AuditAction.EventsPublish,
-        details: { outcome: 'ok', ...counts, accepted_jtis: results.filter((r) => r.status === PublishStatus.ACCEPTED).map((r) => r.jti) },
-        concerns: [caller.id],
-      });
-    });
-    return results;
+    // A deadlock or serialization failure that is left anyway is retried, from fresh copies of the
+    // per-token answers and rows: the client never sees one.
+    for (let attempt = 1; ; attempt++) {
+      const answers = results.map((r) => ({ ...r }));
+      const work = candidates.map((c) => ({ ...c, row: { ...c.row } }));
+      try {
+        await this.db.transaction((tx) => this.store(tx, caller.id, work, answers));
+        return answers;
+      } catch (e) {
+        if (attempt >= MAX_ATTEMPTS || !isRetryable(e)) throw e;
+        await pause(Math.random() * 20 * attempt);
+      }
+    }
   }
 
-  /** Duplicates (same bytes) and reused jtis, against the database and within the batch. */
+  private async store(tx: EntityManager, issuer: string, candidates: Candidate[], results: PublishResult[]): Promise<void> {
+    const fresh = await this.settleKnownJtis(tx, issuer, candidates, results);
+    const targets = await this.checkTargets(tx, issuer, fresh, results);
+    const stored = await this.insert(tx, issuer, fresh.filter((c) => results[c.index].status === PublishStatus.ACCEPTED), results);
+    await this.applyStatusChanges(tx, issuer, stored, targets);
+    // Update on write: the touched subjects' stored score and tier, in this same transaction.
+    const causes = new Map<string, string[]>();
+    for (const c of stored) if (c.row.type !== StoredEventType.LEGAL_REQUEST) causes.set(c.row.subject, [...(causes.get(c.row.subject) ?? []), c.row.id]);
+    await this.scoring.updateStored(tx, causes);
+    const counts = { accepted: 0, duplicate: 0, rejected: 0 };
+    for (const r of results) counts[r.status.toLowerCase() as keyof typeof counts]++;
+    await this.audit.append(tx, {
+      actor: issuer,
+      action: AuditAction.EventsPublish,
+      details: { outcome: 'ok', ...counts, accepted_jtis: results.filter((r) => r.status === PublishStatus.ACCEPTED).map((r) => r.jti) },
+      concerns: [issuer],
+    });
+  }
+
+  /** Duplicates (same sub_id, txn and events) and reused jtis, against the database and within the batch. */
   private async settleKnownJtis(tx: EntityManager, issuer: string, candidates: Candidate[], results: PublishResult[]): Promise<Candidate[]> {
     const jtis = [...new Set(candidates.map((c) => c.event.jti))];
     const existing = jtis.length
       ? await tx.getRepository(EventRecord).find({ select: { id: true, jti: true, token: true }, where: { issuer, jti: In(jtis) } })
       : [];
-    const known = new Map(existing.map((e) => [e.jti, { id: e.id, token: e.token }]));
+    // Duplicate keys are computed only for jtis seen before (canonical JSON costs more than a lookup).
+    const known = new Map<string, { id: string; key: () => string }>(existing.map((e) => [e.jti, { id: e.id, key: () => storedDuplicateKey(e.token) }]));
     const fresh: Candidate[] = [];
     for (const c of candidates) {
       const seen = known.get(c.event.jti);
       if (seen) {
-        Object.assign(results[c.index], sameToken(seen.token, c.token)
-          ? { status: PublishStatus.DUPLICATE, eventId: seen.id }
-          : { status: PublishStatus.REJECTED, code: 'invalid_request', description: `jti reused: "${c.event.jti}" was already published with a different token` });
+        Object.assign(results[c.index], seen.key() === duplicateKeyOf(c.event.duplicateClaims) ? { status: PublishStatus.DUPLICATE, eventId: seen.id } : reused(c.event.jti));
         continue;
       }
-      known.set(c.event.jti, { id: c.row.id, token: c.token });
+      known.set(c.event.jti, { id: c.row.id, key: () => duplicateKeyOf(c.event.duplicateClaims) });
       results[c.index].eventId = c.row.id;
       fresh.push(c);
     }
     return fresh;
   }
 
-  /** Retractions and lifts must target the issuer's own signal or flag. */
+  /**
+   * Retractions and lifts must target the issuer's own signal or flag. Targets are looked up among
+   * the issuer's own events only, and anything else (another partner's event, an unknown jti) gets
+   * one answer: probes must not tell which jtis other partners have published.
+   */
   private async checkTargets(tx: EntityManager, issuer: string, fresh: Candidate[], results: PublishResult[]) {
     const acting = fresh.filter((c) => c.event.targetJti !== null);
     const targets = new Map<string, { id: string; type: StoredEventType }>();
     // A retraction or lift is shared like the event it acts on (same distribution and grant category).
     if (!acting.length) return targets;
     const wanted = [...new Set(acting.map((c) => c.event.targetJti as string))];
-    const rows = await tx.getRepository(EventRecord).find({ select: { id: true, issuer: true, jti: true, type: true, distribution: true, grantCategory: true }, where: { jti: In(wanted) } });
-    for (const c of fresh) if (wanted.includes(c.event.jti)) rows.push({ id: c.row.id, issuer, jti: c.event.jti, type: c.row.type, distribution: c.row.distribution, grantCategory: c.row.grantCategory } as EventRecord);
+    const rows = await tx.getRepository(EventRecord).find({ select: { id: true, jti: true, type: true, distribution: true, grantCategory: true }, where: { issuer, jti: In(wanted) } });
+    for (const c of fresh) if (wanted.includes(c.event.jti)) rows.push({ id: c.row.id, jti: c.event.jti, type: c.row.type, distribution: c.row.distribution, grantCategory: c.row.grantCategory } as EventRecord);
     for (const c of acting) {
       const target = c.event.targetJti as string;
-      const own = rows.find((r) => r.issuer === issuer && r.jti === target);
+      const own = rows.find((r) => r.jti === target);
       const allowed = c.row.type === StoredEventType.FLAG_LIFTED ? [StoredEventType.ACCOUNT_FLAG] : [StoredEventType.RISK_SIGNAL, StoredEventType.ACCOUNT_FLAG];
       let refusal: [VerdictCode, string] | null = null;
       if (!own) {
-        refusal = rows.some((r) => r.jti === target)
-          ? ['access_denied', `"${target}" is another issuer's event: only its issuer may retract or lift it`]
-          : ['invalid_request', `unknown jti "${target}"`];
+        refusal = ['access_denied', `"${target}" is not an event of yours: only your own signals and flags can be retracted or lifted`];
       } else if (!allowed.includes(own.type)) {
         refusal = ['invalid_request', `"${target}" is a ${own.type.toLowerCase().replace('_', '-')}, which this event cannot act on`];
       }
@@ -168,16 +198,16 @@ export class EventsIngestService {
       const winners = await tx.getRepository(EventRecord).find({ select: { id: true, jti: true, token: true }, where: { issuer, jti: In(raced.map((c) => c.event.jti)) } });
       for (const c of raced) {
         const w = winners.find((x) => x.jti === c.event.jti);
-        Object.assign(results[c.index], w && sameToken(w.token, c.token)
-          ? { status: PublishStatus.DUPLICATE, eventId: w.id }
-          : { status: PublishStatus.REJECTED, eventId: null, code: 'invalid_request', description: `jti reused: "${c.event.jti}" was already published with a different token` });
+        Object.assign(results[c.index], w && storedDuplicateKey(w.token) === duplicateKeyOf(c.event.duplicateClaims) ? { status: PublishStatus.DUPLICATE, eventId: w.id } : reused(c.event.jti));
       }
     }
     return accepted.filter((c) => done.has(c.event.jti));
   }
 
   private async applyStatusChanges(tx: EntityManager, issuer: string, stored: Candidate[], targets: Map<string, { id: string; type: StoredEventType }>) {
-    for (const c of stored) {
+    // In target order, like every other lock of the ingest.
+    const ordered = [...stored].sort((a, b) => ((targets.get(a.event.jti)?.id ?? '') < (targets.get(b.event.jti)?.id ?? '') ? -1 : 1));
+    for (const c of ordered) {
       const target = targets.get(c.event.jti);
       if (!target) continue;
       const status = c.row.type === StoredEventType.FLAG_LIFTED ? EventStatus.LIFTED : EventStatus.RETRACTED;
@@ -210,8 +240,28 @@ function insertRow(r: EventRecord): Record<string, unknown> {
   };
 }
 
-function sameToken(a: string, b: string): boolean {
-  return a.length === b.length && a === b;
+const reused = (jti: string) => ({
+  status: PublishStatus.REJECTED, eventId: null, code: 'invalid_request' as VerdictCode,
+  description: `jti reused: "${jti}" was already published with other claims (sub_id, txn or events)`,
+});
+
+/** The duplicate key of a stored token (verified when it was stored, so its payload parses). */
+function storedDuplicateKey(token: string): string {
+  return duplicateKeyOf(JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8')) as Record<string, unknown>);
+}
+
+const LAST_STORABLE_MS = MAX_NUMERIC_DATE * 1000 + 999;
+
+/**
+ * Why PostgreSQL could not store this row, or null. The verifier already refuses such tokens; this
+ * last check on every column keeps one bad row from failing the whole batch's insert.
+ */
+export function storageProblem(row: EventRecord): string | null {
+  for (const [column, value] of Object.entries(row)) {
+    if (value instanceof Date && !(value.getTime() >= 0 && value.getTime() <= LAST_STORABLE_MS)) return `${column} is outside 0..${MAX_NUMERIC_DATE} (NumericDate)`;
+  }
+  const text = badTextIn(insertRow(row));
+  return text ? `cannot be stored: ${text.path} holds ${text.problem}` : null;
 }
 
 /** The jti of a refused token, when it can be read, so the partner can match the result. */

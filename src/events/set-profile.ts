@@ -2,7 +2,9 @@
 
 export const SET_TYP = 'secevent+jwt';
 export const MAX_SET_BYTES = 16 * 1024;
-export const SET_ALGS = ['EdDSA', 'ES256', 'PS256'] as const;
+/** The last second of year 9999 (profile v1.1): every NumericDate lies in 0..this, within PostgreSQL's range. */
+export const MAX_NUMERIC_DATE = 253_402_300_799;
+export const SET_ALGS = ['EdDSA', 'ES256', 'PS256', 'RS256'] as const;
 export const REFUSED_HEADERS = ['jku', 'x5u', 'jwk', 'x5c', 'crit', 'b64'] as const;
 
 /** A subject id (`sub_id.id`): what tokens carry and what reads by subject accept. */

@@ -1,11 +1,12 @@
 // Verification of published events (SETs), token profile sections 3 and 4. Pure: no Nest or
 // TypeORM import. Keys come only from the authenticated partner; jku/x5u/jwk are never followed.
 // Checks run in the profile's order; the first failure names the code.
+import canonicalize from 'canonicalize';
 import { compactVerify, importJWK } from 'jose';
 import type { PublicJwk } from '../partners/jwk-policy';
 import {
   CATEGORIES, Category, DEFAULT_SIGNAL_TTL_DAYS, Distribution, DISTRIBUTIONS, EventType, FLAG_ACTIONS, LEGAL_KINDS,
-  MAX_EXPIRY_DAYS, MAX_SET_BYTES, REFUSED_HEADERS, SUBJECT_ID, SUBJECT_ID_RULE, RETRACTION_REASONS, SET_ALGS, SET_TYP,
+  MAX_EXPIRY_DAYS, MAX_NUMERIC_DATE, MAX_SET_BYTES, REFUSED_HEADERS, SUBJECT_ID, SUBJECT_ID_RULE, RETRACTION_REASONS, SET_ALGS, SET_TYP,
 } from './set-profile';
 
 export type VerdictCode = 'invalid_request' | 'invalid_key' | 'invalid_issuer' | 'invalid_audience' | 'access_denied';
@@ -50,6 +51,8 @@ export interface VerifiedEvent {
   targetJti: string | null;
   retractionReason: string | null;
   legal: Record<string, unknown> | null;
+  /** What makes a resend a duplicate (profile section 4): `sub_id`, `txn` and `events`; see duplicateKeyOf. */
+  duplicateClaims: Record<string, unknown>;
 }
 
 export type SetVerdict = { ok: true; event: VerifiedEvent } | { ok: false; code: VerdictCode; description: string };
@@ -73,11 +76,53 @@ const DAY = 86_400;
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isNumericDate = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+const isNumericDate = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= MAX_NUMERIC_DATE;
+const DATE_RULE = `a NumericDate in 0..${MAX_NUMERIC_DATE}`;
+
+/**
+ * Two tokens under one (iss, jti) are the same event when their `sub_id`, `txn` and `events` are
+ * equal as parsed JSON, whatever the signature or `iat` (transmitters re-sign on retry).
+ */
+export function duplicateKeyOf(claims: Record<string, unknown>): string {
+  return canonicalize({ sub_id: claims.sub_id, txn: claims.txn ?? null, events: claims.events }) as string;
+}
+
+// A lone surrogate: a high one not followed by a low one, or a low one not preceded by a high one.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * The first string (member names included, at any depth) that is not Unicode text without U+0000:
+ * PostgreSQL stores neither NUL in text nor \u0000 in jsonb, and a lone surrogate is no text at
+ * all. Iterative, so deep nesting cannot exhaust the stack.
+ */
+export function badTextIn(value: unknown): { path: string; problem: string } | null {
+  const stack: Array<[unknown, string]> = [[value, '']];
+  const problemOf = (t: string) => (t.includes('\u0000') ? 'U+0000' : LONE_SURROGATE.test(t) ? 'an unpaired surrogate' : null);
+  while (stack.length) {
+    const [v, path] = stack.pop()!;
+    if (typeof v === 'string') {
+      const problem = problemOf(v);
+      if (problem) return { path: path || '(value)', problem };
+    } else if (Array.isArray(v)) {
+      v.forEach((item, i) => stack.push([item, `${path}[${i}]`]));
+    } else if (isObject(v)) {
+      for (const [k, item] of Object.entries(v)) {
+        const problem = problemOf(k);
+        if (problem) return { path: `${path || '(claims)'} member name`, problem };
+        stack.push([item, path ? `${path}.${k}` : k]);
+      }
+    }
+  }
+  return null;
+}
 
 function decodeJson(segment: string, what: string): unknown {
+  return parseJson(Buffer.from(segment, 'base64url').toString('utf8'), what);
+}
+
+function parseJson(text: string, what: string): unknown {
   try {
-    return JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
+    return JSON.parse(text);
   } catch {
     return bad(`${what} is not base64url-encoded JSON`);
   }
@@ -123,8 +168,13 @@ async function verify(token: unknown, ctx: SetContext): Promise<VerifiedEvent> {
   }
 
   // 4. Claims.
-  const claims = decodeJson(parts[1], 'payload');
+  const claimsText = Buffer.from(parts[1], 'base64url').toString('utf8');
+  const claims = parseJson(claimsText, 'payload');
   if (!isObject(claims)) return bad('payload must be a JSON object');
+  // Text decoded from UTF-8 holds no lone surrogate, and JSON strings no raw control character:
+  // only a \u escape can bring either, so claims without one need no walk.
+  const badText = claimsText.includes('\\u') ? badTextIn(claims) : null;
+  if (badText) bad(`claim strings must be Unicode text without U+0000 or unpaired surrogates: ${badText.path} holds ${badText.problem}`);
   for (const name of ['iss', 'aud', 'iat', 'jti', 'sub_id', 'events']) if (!(name in claims)) bad(`claim ${name} is required`);
   for (const name of ['sub', 'exp']) if (name in claims) bad(`claim ${name} is forbidden (SSF)`);
   if (claims.iss !== ctx.partner.id) refuse('invalid_issuer', `iss must be the authenticated partner "${ctx.partner.id}"`);
@@ -133,7 +183,7 @@ async function verify(token: unknown, ctx: SetContext): Promise<VerifiedEvent> {
     refuse('invalid_audience', `aud must be "${ctx.audience}" (a string or a one-element array)`);
   }
   const iat = claims.iat;
-  if (!isNumericDate(iat)) return bad('iat must be a NumericDate');
+  if (!isNumericDate(iat)) return bad(`iat must be ${DATE_RULE}`);
   if (iat > ctx.now + 60) bad('iat is more than 60 s in the future');
   if (iat < ctx.now - (ctx.maxIatAgeSeconds ?? 7 * DAY)) bad('iat is too old');
   const jti = claims.jti;
@@ -155,6 +205,7 @@ async function verify(token: unknown, ctx: SetContext): Promise<VerifiedEvent> {
     jti: jti as string, issuer: ctx.partner.id, kid: key!.kid, iat, txn: (txn as string | undefined) ?? null, subject: subject as string,
     type: type as EventType, category: null, action: null, score: null, confidence: null, reasonCodes: null, observedAt: null,
     effectiveAt: null, expiresAt: null, distribution: null, evidence: null, targetJti: null, retractionReason: null, legal: null,
+    duplicateClaims: { sub_id: claims.sub_id, txn: claims.txn, events: claims.events },
   };
   readPayload(event, payload, iat);
 
@@ -181,7 +232,7 @@ function unitInterval(p: Json, name: string, required: boolean): number | null {
 
 function optionalDate(p: Json, name: string): number | null {
   if (p[name] === undefined) return null;
-  if (!isNumericDate(p[name])) bad(`${name} must be a NumericDate`);
+  if (!isNumericDate(p[name])) bad(`${name} must be ${DATE_RULE}`);
   return p[name] as number;
 }
 

@@ -2,8 +2,34 @@ import vectors from '../../test/fixtures/vectors.json';
 import { JwkPolicyError, parseJwks, validatePublicJwk } from './jwk-policy';
 
 describe('JWK policy (token profile section 1)', () => {
-  it.each(vectors.refused_at_registration.map((v) => [v.name, v.why, v.jwk] as const))('refuses %s (%s)', (_name, _why, jwk) => {
+  // The vectors give a `why` in words; each is pinned to the message of the rule that must refuse it.
+  const WHY: Record<string, RegExp> = {
+    'RSA under 2048 bits (RS256 too)': /^RSA keys must be at least 2048 bits; this one has 1024$/,
+    'alg RS384 is not allowed': /^alg "RS384" is not allowed for kty RSA; use PS256 or RS256$/,
+    'private key material': /^private key material is refused \(member "d"\)/,
+    'symmetric key': /^symmetric keys \(kty "oct"\) are refused$/,
+    'RSA under 2048 bits': /^RSA keys must be at least 2048 bits; this one has 1024$/,
+    'kid required': /^kid is required$/,
+    'curve not allowed': /^curve "P-384" is not allowed/,
+  };
+  it('has the 7 refused keys of v1.1, each with a known reason', () => {
+    expect(vectors.refused_at_registration).toHaveLength(7);
+    for (const v of vectors.refused_at_registration) expect(WHY[v.why]).toBeInstanceOf(RegExp);
+  });
+
+  it.each(vectors.refused_at_registration.map((v) => [v.name, v.why, v.jwk] as const))('refuses %s (%s)', (_name, why, jwk) => {
     expect(() => validatePublicJwk(jwk)).toThrow(JwkPolicyError);
+    expect(() => validatePublicJwk(jwk)).toThrow(WHY[why]);
+    expect(validatePublicJwk(vectors.partners['bank-a'].keys[0]).kid).toBe('bank-a-ed1');
+  });
+
+  it('keeps an RSA key to its registered algorithm: PS256 by default, RS256 when asked', () => {
+    const rs = vectors.partners['bank-a'].keys.find((k) => k.alg === 'RS256')!;
+    expect(validatePublicJwk(rs).alg).toBe('RS256');
+    expect(validatePublicJwk({ ...rs, alg: undefined }).alg).toBe('PS256');
+    expect(validatePublicJwk({ ...rs, alg: 'PS256' }).alg).toBe('PS256');
+    expect(() => validatePublicJwk({ ...rs, alg: 'RS512' })).toThrow(/use PS256 or RS256/);
+    expect(() => validatePublicJwk({ ...vectors.partners['bank-a'].keys[0], alg: 'RS256' })).toThrow(/not allowed for kty OKP; use EdDSA/);
   });
 
   it.each(vectors.partners['bank-a'].keys.map((k) => [k.kid, k] as const))('accepts the registered key %s', (_kid, jwk) => {

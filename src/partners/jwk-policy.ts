@@ -33,7 +33,8 @@ function b64urlBytes(name: string, value: unknown): number {
 
 function expectAlg(jwk: Record<string, unknown>, alg: SigningAlg): SigningAlg {
   if (jwk.alg !== undefined && jwk.alg !== alg) {
-    throw new JwkPolicyError(`alg "${String(jwk.alg)}" is not allowed for kty ${String(jwk.kty)}; use ${alg}`);
+    const allowed = jwk.kty === 'RSA' ? `${alg} or ${SigningAlg.RS256}` : alg;
+    throw new JwkPolicyError(`alg "${String(jwk.alg)}" is not allowed for kty ${String(jwk.kty)}; use ${allowed}`);
   }
   return alg;
 }
@@ -48,11 +49,12 @@ export function validatePublicJwk(input: unknown): PublicJwk {
     throw new JwkPolicyError('a JWK must be a JSON object');
   }
   const jwk = input as Record<string, unknown>;
+  // A symmetric key is named as such (its "k" would otherwise read as private material).
+  if (jwk.kty === 'oct') throw new JwkPolicyError('symmetric keys (kty "oct") are refused');
   const present = PRIVATE_MEMBERS.filter((m) => m in jwk);
   if (present.length > 0) {
     throw new JwkPolicyError(`private key material is refused (member "${present[0]}"); register the public key only`);
   }
-  if (jwk.kty === 'oct') throw new JwkPolicyError('symmetric keys (kty "oct") are refused');
   const kid = jwk.kid;
   if (typeof kid !== 'string' || kid.length === 0) throw new JwkPolicyError('kid is required');
   if (kid.length > MAX_KID) throw new JwkPolicyError(`kid is longer than ${MAX_KID} characters`);
@@ -83,7 +85,9 @@ export function validatePublicJwk(input: unknown): PublicJwk {
       const bits = rsaModulusBits(modulus);
       if (bits < 2048) throw new JwkPolicyError(`RSA keys must be at least 2048 bits; this one has ${bits}`);
       if (bits > 8192) throw new JwkPolicyError(`RSA keys over 8192 bits are refused; this one has ${bits}`);
-      return { kty: 'RSA', n: jwk.n as string, e: jwk.e as string, kid, alg: expectAlg(jwk, SigningAlg.PS256), use: 'sig' };
+      // PS256 by default; RS256 when registered so (profile v1.1). The key verifies that one algorithm only.
+      const alg = jwk.alg === SigningAlg.RS256 ? SigningAlg.RS256 : expectAlg(jwk, SigningAlg.PS256);
+      return { kty: 'RSA', n: jwk.n as string, e: jwk.e as string, kid, alg, use: 'sig' };
     }
     default:
       throw new JwkPolicyError(`key type "${String(jwk.kty)}" is not allowed; use OKP/Ed25519, EC/P-256 or RSA >= 2048`);

@@ -6,7 +6,7 @@ import type { PublicJwk } from './jwk-policy';
 /** A partner's public key. Keys are looked up within one partner only (composite primary key). */
 @Entity({ name: 'partner_key' })
 @Check('ck_partner_key_status', `"status" IN ('ACTIVE', 'REVOKED')`)
-@Check('ck_partner_key_alg', `"alg" IN ('EdDSA', 'ES256', 'PS256')`)
+@Check('ck_partner_key_alg', `"alg" IN ('EdDSA', 'ES256', 'PS256', 'RS256')`)
 @Index('ix_partner_key_active', ['partnerId', 'status'])
 export class PartnerKey {
   @PrimaryColumn({ name: 'partner_id', type: 'varchar', length: 63 })

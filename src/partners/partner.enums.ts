@@ -21,6 +21,8 @@ export enum SigningAlg {
   EdDSA = 'EdDSA',
   ES256 = 'ES256',
   PS256 = 'PS256',
+  /** RSA PKCS#1 v1.5: what standard SSF and CAEP transmitters sign with (profile v1.1). */
+  RS256 = 'RS256',
 }
 
 export const PARTNER_ID_PATTERN = /^[a-z0-9][a-z0-9-]{1,62}$/;

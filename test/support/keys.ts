@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 
 export interface TestKey {
   kid: string;
-  alg: 'EdDSA' | 'ES256' | 'PS256';
+  alg: 'EdDSA' | 'ES256' | 'PS256' | 'RS256';
   privateJwk: JWK;
   publicJwk: JWK;
 }
