@@ -8,7 +8,6 @@ import { preparedQuery } from '../database/prepared';
 import { GroupRunner } from '../common/group-runner';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { SUBJECT_ID, SUBJECT_ID_RULE } from '../events/set-profile';
-import { ContributionService } from '../sharing/contribution.service';
 import { Viewer, viewerParams, visibleEvent } from '../sharing/visibility';
 import { decodeTimeCursor, encodeTimeCursor, pageOf, pageSize } from '../common/pagination';
 import { ScoreChangeConnection } from './dto/score.types';
@@ -53,7 +52,6 @@ export class ScoringService {
   constructor(
     private readonly db: DataSource,
     private readonly audit: AuditService,
-    private readonly contribution: ContributionService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -114,7 +112,6 @@ export class ScoringService {
   async read(viewer: Viewer, subjects: string[], asOf?: Date | null): Promise<Evaluation[]> {
     for (const s of subjects) if (!SUBJECT_ID.test(s)) throw badInput(`subject "${s.slice(0, 40)}" must be ${SUBJECT_ID_RULE}`);
     if (asOf && (Number.isNaN(asOf.getTime()) || asOf.getTime() > Date.now() + 1000)) throw badInput('asOf must be a past instant');
-    await this.contribution.assertContributes(viewer);
     const unique = [...new Set(subjects)];
     const evaluations = asOf ? await this.evaluate(this.db.manager, unique, asOf, viewer, true) : await this.current(viewer).submit(unique);
     const items: Record<string, string[]> = {};
