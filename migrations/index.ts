@@ -7,5 +7,6 @@ import { AddGrants1795674608079 } from './1795674608079-AddGrants';
 import { AddRateLimits1795674960215 } from './1795674960215-AddRateLimits';
 import { AddScores1795676730343 } from './1795676730343-AddScores';
 import { EventJtiIndex1795685836838 } from './1795685836838-EventJtiIndex';
+import { AddEventSubjectTypeIndexes1795986736997 } from './1795986736997-AddEventSubjectTypeIndexes';
 
-export const MIGRATIONS: Function[] = [CreatePartners1795670258349, CreateAuditLog1795671685781, CreateEvents1795673787709, AddGrants1795674608079, AddRateLimits1795674960215, AddScores1795676730343, EventJtiIndex1795685836838];
+export const MIGRATIONS: Function[] = [CreatePartners1795670258349, CreateAuditLog1795671685781, CreateEvents1795673787709, AddGrants1795674608079, AddRateLimits1795674960215, AddScores1795676730343, EventJtiIndex1795685836838, AddEventSubjectTypeIndexes1795986736997];

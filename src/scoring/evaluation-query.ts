@@ -93,7 +93,7 @@ export function evaluationSql(forViewer: boolean, asOf: boolean): string {
     )}, chr(30)) FROM ev e) AS events,
     (SELECT string_agg(${f('b.subject', 'b.seen', 'b.hidden')}, chr(30)) FROM (
       SELECT x.subject, ${forViewer ? bankFreeze(true) : 'false'} AS seen, ${bankFreeze(false)} AS hidden
-      FROM (SELECT DISTINCT s AS subject FROM unnest($1::varchar[]) s) x) b WHERE b.seen OR b.hidden) AS flags,
+      FROM (SELECT DISTINCT s AS subject FROM unnest($1::varchar[]) s) x) b) AS flags,
     (SELECT string_agg(${f('p.id', 'p.trust_weight', 'p.kind')}, chr(30))
       FROM partner p WHERE p.status = 'ACTIVE' AND p.id IN (SELECT issuer FROM ev)) AS issuers,
     (SELECT string_agg(${f('h.subject', `date_part('epoch', h.at)`, 'h.tier')}, chr(30) ORDER BY h.at, h.id)
