@@ -10,6 +10,7 @@ import { benchAudit } from './audit-bench';
 import { benchIngest } from './ingest-bench';
 import { benchVisibility } from './sharing-bench';
 import { benchScores } from './score-bench';
+import { benchFlags } from './flags-bench';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const autocannon = require('autocannon') as (opts: Record<string, unknown>) => Promise<any>;
 
@@ -54,7 +55,7 @@ async function withPg<T>(fn: (c: Client) => Promise<T>): Promise<T> {
 }
 
 /** BENCH_ONLY=ingest,score (say) runs only those scenarios and writes bench/results/partial.json. */
-const SCENARIOS = ['startup', 'me', 'ingest', 'visibility', 'score', 'audit'] as const;
+const SCENARIOS = ['startup', 'me', 'ingest', 'visibility', 'score', 'flags', 'audit'] as const;
 const ONLY = (process.env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 const want = (s: (typeof SCENARIOS)[number]) => ONLY.length === 0 || ONLY.includes(s);
 
@@ -84,6 +85,7 @@ async function main(): Promise<void> {
   }
   if (want('visibility')) await onDatabase('vis', async (u) => Object.assign(results, await benchVisibility(u)));
   if (want('score')) await onDatabase('score', async (u) => Object.assign(results, await benchScores(u)));
+  if (want('flags')) await onDatabase('flags', async (u) => Object.assign(results, await benchFlags(u)));
   if (want('audit')) await onDatabase('audit', async (u) => Object.assign(results, await benchAudit(u, Number(process.env.BENCH_AUDIT_ENTRIES || 1_000_000))));
 
   const out = path.join(ROOT, 'bench', 'results', ONLY.length ? 'partial.json' : 'latest.json');

@@ -9,6 +9,7 @@ import { AddScores1795676730343 } from './1795676730343-AddScores';
 import { EventJtiIndex1795685836838 } from './1795685836838-EventJtiIndex';
 import { AllowRsaPkcsKeys1795984549267 } from './1795984549267-AllowRsaPkcsKeys';
 import { AddAuditVerifiedMark1795985780542 } from './1795985780542-AddAuditVerifiedMark';
+import { AddEventSubjectTypeIndexes1795986736997 } from './1795986736997-AddEventSubjectTypeIndexes';
 
 export const MIGRATIONS: Function[] = [
   CreatePartners1795670258349,
@@ -20,4 +21,5 @@ export const MIGRATIONS: Function[] = [
   EventJtiIndex1795685836838,
   AllowRsaPkcsKeys1795984549267,
   AddAuditVerifiedMark1795985780542,
+  AddEventSubjectTypeIndexes1795986736997,
 ];

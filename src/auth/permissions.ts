@@ -64,6 +64,39 @@ export const PERMISSIONS_BY_KIND: Readonly<Record<PartnerKind, readonly Permissi
   [PartnerKind.LEGAL]: PUBLISHER,
 };
 
+/**
+ * The give-to-get column: whether an operation that needs the permission reads data other partners
+ * derived (their events, or scores and tier changes computed from them), and so requires the caller
+ * to have contributed (GIVE_TO_GET_MIN_EVENTS). Every permission must be classified (the type makes
+ * this table exhaustive), and the GiveToGetGuard (sharing/contribution.service.ts) enforces it for
+ * every operation declaring a marked permission, so a new read path cannot forget it.
+ */
+export const GIVE_TO_GET: Readonly<Record<Permission, boolean>> = {
+  [Permission.ReadSelf]: false,
+  [Permission.ManageOwnKeys]: false,
+  [Permission.ManagePartners]: false,
+  [Permission.ReadMetrics]: false,
+  [Permission.ReadAuditLog]: false,
+  [Permission.VerifyAuditLog]: false,
+  [Permission.CreateAuditCheckpoint]: false,
+  [Permission.ReadOwnAuditTrail]: false,
+  [Permission.ReadAuditCheckpoint]: false,
+  [Permission.PublishEvents]: false,
+  // Own events; `event(id)` also answers another partner's event, and then checks give-to-get
+  // itself (ContributionService), only once it knows the event is not the caller's own.
+  [Permission.ReadOwnEvents]: false,
+  [Permission.ManageGrants]: false,
+  [Permission.ReadOwnGrants]: false,
+  [Permission.ReadAllGrants]: false,
+  [Permission.ReadSharedEvents]: true,
+  [Permission.ReadRiskScores]: true,
+};
+
+/** Whether an operation declaring these permissions requires give-to-get. */
+export function requiresGiveToGet(permissions: readonly Permission[]): boolean {
+  return permissions.some((p) => GIVE_TO_GET[p]);
+}
+
 export function kindHas(kind: PartnerKind, permission: Permission): boolean {
   return PERMISSIONS_BY_KIND[kind].includes(permission);
 }

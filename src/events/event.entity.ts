@@ -23,6 +23,9 @@ export enum EventStatus {
 @Entity({ name: 'event' })
 @Unique('uq_event_jti_issuer', ['jti', 'issuer'])
 @Index('ix_event_subject', ['subject', 'receivedAt'])
+// Score reads: a subject's signals, pages of its flags (newest first), and its freeze/close flags.
+@Index('ix_event_subject_type', ['subject', 'type', 'receivedAt', 'id'])
+@Index('ix_event_subject_freeze', ['subject'], { where: `"type" = 'ACCOUNT_FLAG' AND "action" IN ('freeze', 'close')` })
 @Index('ix_event_issuer', ['issuer', 'receivedAt'])
 @Index('ix_event_expires', ['expiresAt'])
 @Check('ck_event_status', `"status" IN ('ACTIVE', 'RETRACTED', 'LIFTED')`)

@@ -3,7 +3,8 @@ import { documentCost } from './cost';
 
 const schema = buildSchema(`
   type Item { id: ID! name: String }
-  type Query { items(first: Int): [Item!]! riskScores(subjects: [String!]!): [Item!]! }
+  type Score { tier: String flags(first: Int, after: ID): [Item!]! }
+  type Query { items(first: Int): [Item!]! riskScores(subjects: [String!]!): [Score!]! }
 `);
 
 describe('documentCost', () => {
@@ -29,10 +30,17 @@ describe('documentCost', () => {
   });
 
   it('counts list-variable lengths in the cache key', () => {
-    const doc = parse('query($s: [String!]!) { riskScores(subjects: $s) { id } }');
+    const doc = parse('query($s: [String!]!) { riskScores(subjects: $s) { tier } }');
     const one = documentCost(schema, doc, { s: ['a'] });
     const three = documentCost(schema, doc, { s: ['a', 'b', 'c'] });
     expect(three).toBeGreaterThan(one);
     expect(documentCost(schema, doc, { s: ['x', 'y', 'z'] })).toBe(three); // same shape, other strings
+  });
+
+  it('costs a paged list inside a list by its page size (20 when `first` is absent), times the outer list', () => {
+    const subjects = Array.from({ length: 100 }, () => 'v1:x');
+    expect(documentCost(schema, parse('query($s: [String!]!) { riskScores(subjects: $s) { flags { id name } } }'), { s: subjects })).toBe(1 + 100 * (1 + 20 * 2));
+    expect(documentCost(schema, parse('query($s: [String!]!) { riskScores(subjects: $s) { flags(first: 5) { id name } } }'), { s: subjects })).toBe(1 + 100 * (1 + 5 * 2));
+    expect(documentCost(schema, parse('query($s: [String!]!, $n: Int) { riskScores(subjects: $s) { tier flags(first: $n) { id } } }'), { s: ['v1:x'], n: 100 })).toBe(1 + 1 * (1 + 1 + 100));
   });
 });

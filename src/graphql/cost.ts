@@ -7,7 +7,9 @@ import type { RateLimiterService } from '../ratelimit/rate-limiter.service';
 
 /**
  * Estimated cost of a document: 1 per field; a list asked with `first: n` costs its items n
- * times; `publishEvents` costs one per token. Unknown lists count as 20 items (the default page).
+ * times, and one that takes `first` without it costs them 20 times (its default page): so every
+ * list that can grow (connections, `keys`, `contributions`, `activeFlags`) costs its cap, nested
+ * in `riskScores` once per subject; `publishEvents` costs one per token.
  */
 const listEstimator: ComplexityEstimator = ({ args, childComplexity, field }) => {
   if (field.name === 'publishEvents' && Array.isArray(args.tokens)) return 1 + args.tokens.length;

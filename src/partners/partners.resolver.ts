@@ -1,10 +1,10 @@
-import { Args, ID, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { Args, ID, Int, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import { AuthenticatedPartner } from '../auth/authenticated-partner';
 import { CurrentPartner, Permissions } from '../auth/decorators';
 import { Permission } from '../auth/permissions';
 import { notFound } from '../common/errors';
 import { PartnerStatus } from './partner.enums';
-import { PartnerConnection, PartnerType, RegisterPartnerInput } from './dto/partner.types';
+import { PartnerConnection, PartnerKeyType, PartnerType, RegisterPartnerInput } from './dto/partner.types';
 import { PartnersService } from './partners.service';
 
 @Resolver(() => PartnerType)
@@ -33,6 +33,15 @@ export class PartnersResolver {
   @Permissions(Permission.ManagePartners)
   partner(@CurrentPartner() caller: AuthenticatedPartner, @Args('id', { type: () => ID }) id: string): Promise<PartnerType | null> {
     return this.partnersService.get(id, caller);
+  }
+
+  @ResolveField('keys', () => [PartnerKeyType], { description: 'Its keys, active and revoked, oldest first: a page of at most `first`.' })
+  keys(
+    @Parent() partner: PartnerType,
+    @Args('first', { type: () => Int, nullable: true, description: 'Page size, 1..100 (default 20).' }) first?: number,
+    @Args('after', { type: () => String, nullable: true, description: 'The kid of the last key of the previous page.' }) after?: string,
+  ): Promise<PartnerKeyType[]> {
+    return this.partnersService.keysOf(partner.id, first, after);
   }
 
   @Mutation(() => PartnerType, { description: 'Registers a partner with its first keys (operator only).' })

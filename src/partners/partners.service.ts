@@ -12,7 +12,7 @@ import { JwkPolicyError, parseJwk, parseJwks, PublicJwk } from './jwk-policy';
 import { Partner } from './partner.entity';
 import { PartnerKey } from './partner-key.entity';
 import { KeyStatus, PARTNER_ID_PATTERN, PartnerKind, PartnerStatus } from './partner.enums';
-import { PartnerConnection, PartnerType, RegisterPartnerInput } from './dto/partner.types';
+import { PartnerConnection, PartnerKeyType, PartnerType, RegisterPartnerInput } from './dto/partner.types';
 
 const MAX_ACTIVE_KEYS = 20;
 const MAX_KEYS = 100;
@@ -108,13 +108,25 @@ export class PartnersService {
 
   /** One partner; a read by another partner (the operator) is audited. */
   async get(id: string, reader?: AuthenticatedPartner): Promise<PartnerType | null> {
-    // Two small queries in parallel: faster here than TypeORM's relation join.
-    const [partner, keys] = await Promise.all([
-      this.db.getRepository(Partner).findOne({ where: { id } }),
-      this.db.getRepository(PartnerKey).find({ where: { partnerId: id }, order: { createdAt: 'ASC', kid: 'ASC' } }),
-    ]);
+    const partner = await this.db.getRepository(Partner).findOne({ where: { id } });
     if (partner && reader && reader.id !== id) await this.recordRead(reader, [id]);
-    return partner ? toPartnerType(partner, keys) : null;
+    return partner ? toPartnerType(partner) : null;
+  }
+
+  /**
+   * A page of a partner's keys, oldest first (the `keys` field, resolved only when asked for).
+   * `after` is the kid of the last key of the previous page.
+   */
+  async keysOf(partnerId: string, first: number | null | undefined, after: string | null | undefined): Promise<PartnerKeyType[]> {
+    const size = pageSize(first);
+    const qb = this.db.getRepository(PartnerKey).createQueryBuilder('k').where('k.partner_id = :partnerId', { partnerId }).orderBy('k.created_at', 'ASC').addOrderBy('k.kid', 'ASC').take(size);
+    if (after !== undefined && after !== null) {
+      const last = typeof after === 'string' && after.length <= 200 && !after.includes('\u0000') ? await this.db.getRepository(PartnerKey).findOne({ where: { partnerId, kid: after } }) : null;
+      if (!last) throw badInput('after must be the kid of the last key of a previous page of this list');
+      // Compared in SQL: created_at has microseconds, which a JavaScript Date would drop.
+      qb.andWhere('(k.created_at, k.kid) > (SELECT c.created_at, c.kid FROM partner_key c WHERE c.partner_id = :partnerId AND c.kid = :after)', { after });
+    }
+    return (await qb.getMany()).map(toPartnerKeyType);
   }
 
   async list(first: number | null | undefined, after: string | null | undefined, reader: AuthenticatedPartner): Promise<PartnerConnection> {
@@ -126,12 +138,9 @@ export class PartnersService {
       repo.count(),
     ]);
     const page = rows.slice(0, size);
-    const keys = page.length
-      ? await this.db.getRepository(PartnerKey).find({ where: page.map((p) => ({ partnerId: p.id })), order: { createdAt: 'ASC', kid: 'ASC' } })
-      : [];
     const others = page.map((p) => p.id).filter((pid) => pid !== reader.id);
     if (others.length) await this.recordRead(reader, others);
-    return { ...pageOf(rows, size, (p) => encodeCursor(p.id), (p) => toPartnerType(p, keys.filter((k) => k.partnerId === p.id))), totalCount: Number(totalCount) };
+    return { ...pageOf(rows, size, (p) => encodeCursor(p.id), (p) => toPartnerType(p)), totalCount: Number(totalCount) };
   }
 
   /** One entry per request for reads of other partners' records; each sees only its own item. */
@@ -196,7 +205,7 @@ function validateTrustWeight(value: number | null | undefined): number {
   return Math.round(value * 1000) / 1000;
 }
 
-function toPartnerType(p: Partner, keys: PartnerKey[]): PartnerType {
+function toPartnerType(p: Partner): PartnerType {
   return {
     id: p.id,
     name: p.name,
@@ -205,13 +214,9 @@ function toPartnerType(p: Partner, keys: PartnerKey[]): PartnerType {
     trustWeight: Number(p.trustWeight),
     createdAt: p.createdAt,
     updatedAt: p.updatedAt,
-    keys: keys.map((k) => ({
-      kid: k.kid,
-      alg: k.alg,
-      status: k.status,
-      publicJwk: JSON.stringify(k.jwk),
-      createdAt: k.createdAt,
-      revokedAt: k.revokedAt,
-    })),
   };
+}
+
+function toPartnerKeyType(k: PartnerKey): PartnerKeyType {
+  return { kid: k.kid, alg: k.alg, status: k.status, publicJwk: JSON.stringify(k.jwk), createdAt: k.createdAt, revokedAt: k.revokedAt };
 }

@@ -23,38 +23,48 @@ describe('evaluation query', () => {
     expect(evaluationSql(true, true)).toContain('h.at <= $2');
   });
 
-  it('decodes signals, flags and history per subject, and leaves out issuers that are not ACTIVE', () => {
+  it('asks only for the latest signal per issuer and category, and for flags only whether a bank froze or closed', () => {
+    const sql = evaluationSql(true, false);
+    expect(sql).toContain('DISTINCT ON (e.subject, e.issuer, e.category)');
+    expect(sql).toContain('ORDER BY e.subject, e.issuer, e.category, e.issued_at DESC, e.id DESC');
+    expect(sql).toMatch(/EXISTS \(SELECT 1 FROM event e WHERE e.subject = x.subject AND e.type = 'ACCOUNT_FLAG'/);
+    expect(sql).not.toContain(`e.type = 'RISK_SIGNAL' OR`); // flags are never rows of the event list
+  });
+
+  it('decodes signals, the bank-freeze booleans and history per subject, and leaves out issuers that are not ACTIVE', () => {
     const answer = {
       events: [
-        rec('id-1', 'v1:subject-a', 'bank-1', 's', 'cash_out', '0.800000', '0.900000', '1700000000.5', '1700000001', 't', 't', '{burst,night}'),
-        rec('id-2', 'v1:subject-a', 'shop-2', 's', 'high_velocity', '0.500000', '', '1700000002', '1700000002', 'f', 'f', ''),
-        rec('id-3', 'v1:subject-b', 'bank-1', 'f', 'freeze', '', '', '1700000003', '1700000003', 't', 'f', ''),
-        rec('id-4', 'v1:subject-b', 'suspended-3', 's', 'cash_out', '0.9', '1', '1700000004', '1700000004', 't', 't', '{}'),
+        rec('id-1', 'v1:subject-a', 'bank-1', 'cash_out', '0.800000', '0.900000', '1700000000.5', '1700000001', 't', 't', '{burst,night}'),
+        rec('id-2', 'v1:subject-a', 'shop-2', 'high_velocity', '0.500000', '', '1700000002', '1700000002', 'f', 'f', ''),
+        rec('id-4', 'v1:subject-b', 'suspended-3', 'cash_out', '0.9', '1', '1700000004', '1700000004', 't', 't', '{}'),
       ].join(RS),
+      flags: [rec('v1:subject-b', 'f', 't')].join(RS),
       issuers: [rec('bank-1', '0.900', 'BANK'), rec('shop-2', '1.000', 'ECOMMERCE')].join(RS),
       history: [rec('v1:subject-a', '1699990000', 'WARN'), rec('v1:subject-a', '1699999000', 'NONE')].join(RS),
     };
+    const none = { visible: false, hidden: false };
     const out = decodeEvaluation(answer, ['v1:subject-a', 'v1:subject-b', 'v1:subject-c']);
     expect(out.get('v1:subject-a')).toEqual({
       signals: [
         { id: 'id-1', subject: 'v1:subject-a', issuer: 'bank-1', category: 'cash_out', score: 0.8, confidence: 0.9, trustWeight: 0.9, observed: 1700000000.5, issued: 1700000001, reasonCodes: ['burst', 'night'], visible: true, fullAccess: true },
         { id: 'id-2', subject: 'v1:subject-a', issuer: 'shop-2', category: 'high_velocity', score: 0.5, confidence: 1, trustWeight: 1, observed: 1700000002, issued: 1700000002, reasonCodes: null, visible: false, fullAccess: false },
       ],
-      flags: [],
+      bankFreeze: none,
       history: [
         { at: 1699990000, tier: 'WARN' },
         { at: 1699999000, tier: 'NONE' },
       ],
     });
-    expect(out.get('v1:subject-b')).toEqual({ signals: [], flags: [{ id: 'id-3', subject: 'v1:subject-b', issuer: 'bank-1', action: 'freeze', issuerKind: 'BANK', visible: true, fullAccess: false }], history: [] });
-    expect(out.get('v1:subject-c')).toEqual({ signals: [], flags: [], history: [] });
-    expect(decodeEvaluation({ events: null, issuers: null, history: null }, ['v1:subject-a']).get('v1:subject-a')).toEqual({ signals: [], flags: [], history: [] });
+    expect(out.get('v1:subject-b')).toEqual({ signals: [], bankFreeze: { visible: false, hidden: true }, history: [] });
+    expect(out.get('v1:subject-c')).toEqual({ signals: [], bankFreeze: none, history: [] });
+    expect(decodeEvaluation({ events: null, flags: null, issuers: null, history: null }, ['v1:subject-a']).get('v1:subject-a')).toEqual({ signals: [], bankFreeze: none, history: [] });
   });
 
   it('fails closed on a record with the wrong number of fields or a field that is not a number', () => {
     const issuers = rec('bank-1', '0.9', 'BANK');
-    expect(() => decodeEvaluation({ events: rec('id-1', 'v1:subject-a', 'bank-1', 's'), issuers, history: null }, ['v1:subject-a'])).toThrow('event record has 4 fields, not 12');
-    const bad = rec('id-1', 'v1:subject-a', 'bank-1', 's', 'cash_out', 'NaN', '1', '1', '1', 't', 't', '');
-    expect(() => decodeEvaluation({ events: bad, issuers, history: null }, ['v1:subject-a'])).toThrow('score "NaN" is not a number');
+    expect(() => decodeEvaluation({ events: rec('id-1', 'v1:subject-a', 'bank-1', 's'), flags: null, issuers, history: null }, ['v1:subject-a'])).toThrow('event record has 4 fields, not 11');
+    expect(() => decodeEvaluation({ events: null, flags: rec('v1:subject-a', 't'), issuers, history: null }, ['v1:subject-a'])).toThrow('flag record has 2 fields, not 3');
+    const bad = rec('id-1', 'v1:subject-a', 'bank-1', 'cash_out', 'NaN', '1', '1', '1', 't', 't', '');
+    expect(() => decodeEvaluation({ events: bad, flags: null, issuers, history: null }, ['v1:subject-a'])).toThrow('score "NaN" is not a number');
   });
 });

@@ -29,19 +29,16 @@ export interface EvaluatedSignal {
   fullAccess: boolean;
 }
 
-export interface EvaluatedFlag {
-  id: string;
-  subject: string;
-  issuer: string;
-  action: string;
-  issuerKind: string;
+/** Whether a subject has an active `freeze` or `close` flag from an ACTIVE bank, that the viewer may or may not see. */
+export interface BankFreeze {
   visible: boolean;
-  fullAccess: boolean;
+  hidden: boolean;
 }
 
 export interface EvaluationInputs {
+  /** Each ACTIVE issuer's latest standing signal per category: the only ones a score counts. */
   signals: EvaluatedSignal[];
-  flags: EvaluatedFlag[];
+  bankFreeze: BankFreeze;
   /** Tier changes up to the instant, oldest first (epoch seconds). */
   history: Array<{ at: number; tier: Tier }>;
 }
@@ -53,6 +50,12 @@ export interface EvaluationInputs {
  * they are shown; without a viewer (update on write) nothing is visible and the visibility
  * sub-queries are left out.
  *
+ * Bounded whatever a subject holds: signals come back as each issuer's latest per category (what
+ * the model counts; categories are a closed list), and flags as two booleans per subject (a bank's
+ * freeze or close that the viewer may see, and one it may not). A subject with 10,000 flags costs
+ * two index probes, not 10,000 rows on the event loop; the flags themselves are read page by page
+ * (activeFlags) only when asked for.
+ *
  * `asOf` (a past instant): the events received by $2 and not yet retracted or lifted at $2, and
  * the tier history up to $2. Otherwise (now, including update on write): the events as they stand
  * (ACTIVE) and all the history, with no cut on timestamps another replica's clock wrote, so a
@@ -62,24 +65,24 @@ export function evaluationSql(forViewer: boolean, asOf: boolean): string {
   const refs = { viewerId: '$3::varchar', viewerShares: '$4::boolean' };
   const visible = forViewer ? `coalesce(${visibleEvent('e', refs)}, false)` : 'false';
   const full = forViewer ? `coalesce(${fullAccess('e', refs)}, false)` : 'false';
-  const standing = asOf ? `(e.status = 'ACTIVE' OR e.status_changed_at > $2) AND e.received_at <= $2` : `e.status = 'ACTIVE'`;
+  const standing = `${asOf ? `(e.status = 'ACTIVE' OR e.status_changed_at > $2) AND e.received_at <= $2` : `e.status = 'ACTIVE'`} AND (e.expires_at IS NULL OR e.expires_at > $2)`;
+  const activeIssuer = (kind = '') => `EXISTS (SELECT 1 FROM partner p WHERE p.id = e.issuer AND p.status = 'ACTIVE'${kind})`;
+  const bankFreeze = (seen: boolean) => `EXISTS (SELECT 1 FROM event e WHERE e.subject = x.subject AND e.type = 'ACCOUNT_FLAG' AND e.action IN ('freeze', 'close')
+      AND coalesce(e.effective_at, e.issued_at) <= $2 AND ${standing} AND ${activeIssuer(` AND p.kind = 'BANK'`)} AND ${seen ? visible : `NOT ${visible}`})`;
   const f = (...fields: string[]) => `concat_ws(chr(31), ${fields.join(', ')})`;
-  return `WITH ev AS MATERIALIZED (
-    SELECT e.id, e.subject, e.issuer, e.type, coalesce(e.category, e.action, '') AS what, e.score, e.confidence,
-      coalesce(e.observed_at, e.issued_at) AS observed, e.issued_at, e.reason_codes,
-      ${visible} AS visible, ${full} AS full_access
+  return `WITH latest AS MATERIALIZED (
+    SELECT DISTINCT ON (e.subject, e.issuer, e.category) e.id, e.subject, e.issuer, e.category, e.score, e.confidence,
+      coalesce(e.observed_at, e.issued_at) AS observed, e.issued_at, e.reason_codes, e.distribution, e.grant_category
     FROM event e
-    WHERE e.subject = ANY($1::varchar[])
-      AND (e.type = 'RISK_SIGNAL' OR (e.type = 'ACCOUNT_FLAG' AND coalesce(e.effective_at, e.issued_at) <= $2))
-      AND ${standing} AND (e.expires_at IS NULL OR e.expires_at > $2)
-  )
+    WHERE e.subject = ANY($1::varchar[]) AND e.type = 'RISK_SIGNAL' AND ${standing} AND ${activeIssuer()}
+    ORDER BY e.subject, e.issuer, e.category, e.issued_at DESC, e.id DESC
+  ), ev AS MATERIALIZED (SELECT e.*, ${visible} AS visible, ${full} AS full_access FROM latest e)
   SELECT
     (SELECT string_agg(${f(
       'e.id',
       'e.subject',
       'e.issuer',
-      `CASE WHEN e.type = 'RISK_SIGNAL' THEN 's' ELSE 'f' END`,
-      'e.what',
+      'e.category',
       `coalesce(e.score::text, '')`,
       `coalesce(e.confidence::text, '')`,
       `date_part('epoch', e.observed)`,
@@ -88,6 +91,9 @@ export function evaluationSql(forViewer: boolean, asOf: boolean): string {
       'e.full_access',
       `CASE WHEN e.full_access AND e.reason_codes IS NOT NULL THEN '{' || array_to_string(e.reason_codes, ',') || '}' ELSE '' END`,
     )}, chr(30)) FROM ev e) AS events,
+    (SELECT string_agg(${f('b.subject', 'b.seen', 'b.hidden')}, chr(30)) FROM (
+      SELECT x.subject, ${forViewer ? bankFreeze(true) : 'false'} AS seen, ${bankFreeze(false)} AS hidden
+      FROM (SELECT DISTINCT s AS subject FROM unnest($1::varchar[]) s) x) b) AS flags,
     (SELECT string_agg(${f('p.id', 'p.trust_weight', 'p.kind')}, chr(30))
       FROM partner p WHERE p.status = 'ACTIVE' AND p.id IN (SELECT issuer FROM ev)) AS issuers,
     (SELECT string_agg(${f('h.subject', `date_part('epoch', h.at)`, 'h.tier')}, chr(30) ORDER BY h.at, h.id)
@@ -96,6 +102,7 @@ export function evaluationSql(forViewer: boolean, asOf: boolean): string {
 
 export interface EvaluationAnswer {
   events: string | null;
+  flags: string | null;
   issuers: string | null;
   history: string | null;
 }
@@ -117,21 +124,21 @@ function num(s: string, what: string): number {
 
 /** Decodes the answer into each subject's inputs; events of issuers that are not ACTIVE are left out. */
 export function decodeEvaluation(answer: EvaluationAnswer, subjects: readonly string[]): Map<string, EvaluationInputs> {
-  const out = new Map<string, EvaluationInputs>(subjects.map((s) => [s, { signals: [], flags: [], history: [] }]));
+  const out = new Map<string, EvaluationInputs>(subjects.map((s) => [s, { signals: [], bankFreeze: { visible: false, hidden: false }, history: [] }]));
   const issuers = new Map(records(answer.issuers, 3, 'issuer').map(([id, weight, kind]) => [id, { weight: num(weight, 'trust weight'), kind }]));
-  for (const [id, subject, issuer, type, what, score, confidence, observed, issued, visible, full, codes] of records(answer.events, 12, 'event')) {
+  for (const [id, subject, issuer, category, score, confidence, observed, issued, visible, full, codes] of records(answer.events, 11, 'event')) {
     const into = out.get(subject);
     const from = issuers.get(issuer);
     if (!into || !from) continue;
-    if (type === 's') {
-      into.signals.push({
-        id, subject, issuer, category: what, score: num(score, 'score'), confidence: confidence === '' ? 1 : num(confidence, 'confidence'), trustWeight: from.weight,
-        observed: num(observed, 'observed_at'), issued: num(issued, 'issued_at'), visible: visible === 't', fullAccess: full === 't',
-        reasonCodes: codes === '' ? null : codes === '{}' ? [] : codes.slice(1, -1).split(','),
-      });
-    } else {
-      into.flags.push({ id, subject, issuer, action: what, issuerKind: from.kind, visible: visible === 't', fullAccess: full === 't' });
-    }
+    into.signals.push({
+      id, subject, issuer, category, score: num(score, 'score'), confidence: confidence === '' ? 1 : num(confidence, 'confidence'), trustWeight: from.weight,
+      observed: num(observed, 'observed_at'), issued: num(issued, 'issued_at'), visible: visible === 't', fullAccess: full === 't',
+      reasonCodes: codes === '' ? null : codes === '{}' ? [] : codes.slice(1, -1).split(','),
+    });
+  }
+  for (const [subject, seen, hidden] of records(answer.flags, 3, 'flag')) {
+    const into = out.get(subject);
+    if (into) into.bankFreeze = { visible: seen === 't', hidden: hidden === 't' };
   }
   for (const [subject, at, tier] of records(answer.history, 3, 'history')) out.get(subject)?.history.push({ at: num(at, 'history at'), tier: tier as Tier });
   return out;

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { DEFAULT_MODEL, ladder, mergeSignals, SignalInput, signalStrength, tierOf } from './score-model';
+import { corroboratingOf, DEFAULT_MODEL, ladder, mergeSignals, SignalInput, signalStrength, tierOf } from './score-model';
 
 const NOW = 1_795_000_000;
 const DAY = 86_400;
@@ -36,6 +36,24 @@ describe('score model: the README worked example', () => {
     expect(ladder({ score: 0.1, corroboratingPartners: 0, repeat: false, bankFreezeOrClose: true, legalFreeze: false }).tier).toBe('RESTRICT');
     expect(ladder({ score: 0.1, corroboratingPartners: 0, repeat: false, bankFreezeOrClose: false, legalFreeze: true }).tier).toBe('FREEZE');
     expect(ladder({ score: 0.1, corroboratingPartners: 0, repeat: true, bankFreezeOrClose: false, legalFreeze: false }).tier).toBe('NONE');
+  });
+
+  it('describes what the viewer may not see only as withheld, with the same tier', () => {
+    const base = { score: 0.1, corroboratingPartners: 0, repeat: false, bankFreezeOrClose: true, legalFreeze: false };
+    const hidden = ladder({ ...base, seen: { bankFreezeOrClose: false, corroboratingPartners: 0 } });
+    expect(hidden).toMatchObject({ tier: 'RESTRICT', rationale: ['merged score 0.100 is in NONE', 'withheld events raise the tier to at least RESTRICT'] });
+    expect(hidden.rationale.join(' ')).not.toMatch(/bank|frozen|closed|freeze/i);
+    expect(ladder({ ...base, seen: { bankFreezeOrClose: true, corroboratingPartners: 0 } }).rationale[1]).toBe('a bank has frozen or closed the account: at least RESTRICT');
+    const strong = { score: 0.9, corroboratingPartners: 3, repeat: false, bankFreezeOrClose: false, legalFreeze: false };
+    const partly = ladder({ ...strong, seen: { bankFreezeOrClose: false, corroboratingPartners: 1 } });
+    expect(partly).toMatchObject({ tier: 'FREEZE', rationale: ['merged score 0.900 is in FREEZE', 'first-time subject, but partners corroborate at a freeze-level score, withheld events among them: not capped'] });
+    expect(ladder({ ...strong, seen: { bankFreezeOrClose: false, corroboratingPartners: 3 } }).rationale[1]).toBe('first-time subject, but 3 partners corroborate at a freeze-level score: not capped');
+  });
+
+  it('counts corroborating partners over the given contributions only', () => {
+    const c = (issuer: string, strength: number) => ({ eventId: `${issuer}-${strength}`, issuer, category: 'cash_out', score: 1, confidence: 1, trustWeight: 1, observedAt: NOW, issuedAt: NOW, strength });
+    expect(corroboratingOf([c('a', 0.2), c('a', 0.2), c('b', 0.29), c('d', 0.3)])).toBe(2); // a: 1 − 0.8² = 0.36; b below; d at the threshold
+    expect(corroboratingOf([])).toBe(0);
   });
 
   it('uses the tier thresholds', () => {

@@ -109,6 +109,13 @@ export function mergeSignals(signals: readonly SignalInput[], now: number, model
   return { score, contributions, issuerStrength, corroboratingPartners, tier: tierOf(score, model.thresholds) };
 }
 
+/** Issuers whose combined strength over the given contributions reaches the corroboration threshold. */
+export function corroboratingOf(contributions: readonly Contribution[], model: ModelConfig = DEFAULT_MODEL): number {
+  const remaining = new Map<string, number>();
+  for (const c of contributions) remaining.set(c.issuer, (remaining.get(c.issuer) ?? 1) * (1 - c.strength));
+  return [...remaining.values()].filter((rest) => 1 - rest >= model.corroborationMin).length;
+}
+
 export interface LadderInput {
   score: number;
   corroboratingPartners: number;
@@ -118,6 +125,12 @@ export interface LadderInput {
   bankFreezeOrClose: boolean;
   /** An approved legal freeze. */
   legalFreeze: boolean;
+  /**
+   * What the rationale may describe, for a viewer who may not see every event: whether it may see
+   * a bank's freeze or close flag, and how many corroborating partners it may see. Events beyond
+   * these count in the tier but are described only as withheld. Absent: everything is described.
+   */
+  seen?: { bankFreezeOrClose: boolean; corroboratingPartners: number };
 }
 
 export interface LadderResult {
@@ -146,7 +159,11 @@ export function ladder(input: LadderInput, model: ModelConfig = DEFAULT_MODEL): 
   if (!input.repeat) {
     if (TIERS.indexOf(tier) > TIERS.indexOf('WARN')) {
       if (input.corroboratingPartners >= 2 && input.score >= model.thresholds.freeze) {
-        why.push(`first-time subject, but ${input.corroboratingPartners} partners corroborate at a freeze-level score: not capped`);
+        why.push(
+          input.seen && input.seen.corroboratingPartners < input.corroboratingPartners
+            ? 'first-time subject, but partners corroborate at a freeze-level score, withheld events among them: not capped'
+            : `first-time subject, but ${input.corroboratingPartners} partners corroborate at a freeze-level score: not capped`,
+        );
       } else {
         tier = 'WARN';
         why.push('first-time subject (no episode in 365 days): capped at WARN');
@@ -158,7 +175,7 @@ export function ladder(input: LadderInput, model: ModelConfig = DEFAULT_MODEL): 
   }
   if (input.bankFreezeOrClose && TIERS.indexOf(tier) < TIERS.indexOf('RESTRICT')) {
     tier = atLeast(tier, 'RESTRICT');
-    why.push('a bank has frozen or closed the account: at least RESTRICT');
+    why.push(!input.seen || input.seen.bankFreezeOrClose ? 'a bank has frozen or closed the account: at least RESTRICT' : 'withheld events raise the tier to at least RESTRICT');
   }
   if (input.legalFreeze && tier !== 'FREEZE') {
     tier = 'FREEZE';

@@ -8,14 +8,19 @@ import { preparedQuery } from '../database/prepared';
 import { GroupRunner } from '../common/group-runner';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { SUBJECT_ID, SUBJECT_ID_RULE } from '../events/set-profile';
-import { ContributionService } from '../sharing/contribution.service';
-import { Viewer, viewerParams, visibleEvent } from '../sharing/visibility';
+import { fullAccess, Viewer, viewerParams, visibleEvent } from '../sharing/visibility';
+import { maskEvent } from '../sharing/masking';
+import { EventRecord } from '../events/event.entity';
+import { toEventType } from '../events/events.query.service';
+import { EventType } from '../events/dto/event.types';
 import { decodeTimeCursor, encodeTimeCursor, pageOf, pageSize } from '../common/pagination';
 import { ScoreChangeConnection } from './dto/score.types';
 import { episodesOf, isRepeat } from './episodes';
-import { decodeEvaluation, EvaluatedFlag, EvaluatedSignal, EvaluationAnswer, evaluationSql } from './evaluation-query';
-import { ladder, LadderResult, mergeSignals, ScoreResult, Tier } from './score-model';
+import { decodeEvaluation, EvaluatedSignal, EvaluationAnswer, evaluationSql } from './evaluation-query';
+import { Contribution, corroboratingOf, ladder, LadderResult, mergeSignals, ScoreResult } from './score-model';
 import { ScoreHistory } from './score.entities';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const NOBODY: Viewer = { id: '', kind: 'OPERATOR' as Viewer['kind'] };
 
@@ -44,7 +49,11 @@ export interface Evaluation {
   repeat: boolean;
   episodeCount: number;
   signals: EvaluatedSignal[];
-  flags: EvaluatedFlag[];
+  /** The contributions the viewer may see, strongest first, and those it may not (counted, never described). */
+  seen: Contribution[];
+  hidden: Contribution[];
+  /** Corroborating partners among what the viewer may see. */
+  corroboratingSeen: number;
 }
 
 /** Scores: computed from the events as they stood at an instant, stored and historised on write. */
@@ -53,7 +62,6 @@ export class ScoringService {
   constructor(
     private readonly db: DataSource,
     private readonly audit: AuditService,
-    private readonly contribution: ContributionService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -70,21 +78,26 @@ export class ScoringService {
     const bySubject = decodeEvaluation(answer, subjects);
     const now = at.getTime() / 1000;
     const out = new Map<string, Evaluation>();
-    for (const [subject, { signals, flags, history }] of bySubject) {
+    for (const [subject, { signals, bankFreeze, history }] of bySubject) {
       const merged = mergeSignals(
         signals.map((s) => ({ eventId: s.id, issuer: s.issuer, category: s.category, score: s.score, confidence: s.confidence, trustWeight: s.trustWeight, observedAt: s.observed, issuedAt: s.issued })),
         now,
       );
       const episodes = episodesOf(history, now, this.config.episodeCooldownDays);
       const repeat = isRepeat(episodes, now);
+      const visible = new Set(signals.filter((s) => s.visible).map((s) => s.id));
+      const seen = merged.contributions.filter((c) => visible.has(c.eventId));
+      const hidden = merged.contributions.filter((c) => !visible.has(c.eventId));
+      const corroboratingSeen = corroboratingOf(seen);
       const decision = ladder({
         score: merged.score,
         corroboratingPartners: merged.corroboratingPartners,
         repeat,
-        bankFreezeOrClose: flags.some((f) => f.issuerKind === 'BANK' && (f.action === 'freeze' || f.action === 'close')),
+        bankFreezeOrClose: bankFreeze.visible || bankFreeze.hidden,
         legalFreeze: false, // approved legal freezes come with the legal-request workflow
+        seen: { bankFreezeOrClose: bankFreeze.visible, corroboratingPartners: corroboratingSeen },
       });
-      out.set(subject, { subject, at, merged, decision, repeat, episodeCount: episodes.length, signals, flags });
+      out.set(subject, { subject, at, merged, decision, repeat, episodeCount: episodes.length, signals, seen, hidden, corroboratingSeen });
     }
     return out;
   }
@@ -114,7 +127,6 @@ export class ScoringService {
   async read(viewer: Viewer, subjects: string[], asOf?: Date | null): Promise<Evaluation[]> {
     for (const s of subjects) if (!SUBJECT_ID.test(s)) throw badInput(`subject "${s.slice(0, 40)}" must be ${SUBJECT_ID_RULE}`);
     if (asOf && (Number.isNaN(asOf.getTime()) || asOf.getTime() > Date.now() + 1000)) throw badInput('asOf must be a past instant');
-    await this.contribution.assertContributes(viewer);
     const unique = [...new Set(subjects)];
     const evaluations = asOf ? await this.evaluate(this.db.manager, unique, asOf, viewer, true) : await this.current(viewer).submit(unique);
     const items: Record<string, string[]> = {};
@@ -152,6 +164,39 @@ export class ScoringService {
       const causedBy = h.causedBy.filter((id) => seen.has(id));
       return { at: h.at, previousTier: h.previousTier, tier: h.tier, score: h.score, causedBy, withheldCauses: h.causedBy.length - causedBy.length };
     });
+  }
+
+  /**
+   * A page of the subject's active account flags that the viewer may see, newest first, masked as
+   * in sharing: the same standing as the score at `at` (as of a past instant when `historical`).
+   * `after` is the id of the last flag of the previous page, looked up among the flags of this
+   * subject the viewer may see, so an id it may not see reads like one that does not exist.
+   */
+  async activeFlags(viewer: Viewer, subject: string, at: Date, historical: boolean, first?: number | null, after?: string | null): Promise<EventType[]> {
+    const size = pageSize(first);
+    const params = { ...viewerParams(viewer), subject, at };
+    const flag = (alias: string) => `${alias}.subject = :subject AND ${alias}.type = 'ACCOUNT_FLAG' AND ${visibleEvent(alias)}`;
+    if (after !== undefined && after !== null) {
+      const found = UUID.test(after) && (await this.db.createQueryBuilder().select('c.id').from(EventRecord, 'c').where(`c.id = :after AND ${flag('c')}`).setParameters({ ...params, after }).getRawOne());
+      if (!found) throw badInput('after must be the id of the last flag of a previous page of this list');
+    }
+    const qb = this.db
+      .getRepository(EventRecord)
+      .createQueryBuilder('e')
+      .addSelect(fullAccess('e'), 'full_access')
+      .where(flag('e'))
+      .andWhere('coalesce(e.effective_at, e.issued_at) <= :at')
+      .andWhere(historical ? `(e.status = 'ACTIVE' OR e.status_changed_at > :at) AND e.received_at <= :at` : `e.status = 'ACTIVE'`)
+      .andWhere('(e.expires_at IS NULL OR e.expires_at > :at)')
+      .andWhere(`EXISTS (SELECT 1 FROM partner p WHERE p.id = e.issuer AND p.status = 'ACTIVE')`)
+      .setParameters(params)
+      .orderBy('e.received_at', 'DESC')
+      .addOrderBy('e.id', 'DESC')
+      .take(size);
+    // Compared in SQL: received_at has microseconds, which a JavaScript Date would drop.
+    if (after) qb.andWhere('(e.received_at, e.id) < (SELECT c.received_at, c.id FROM event c WHERE c.id = :after)', { after });
+    const { entities, raw } = await qb.getRawAndEntities<{ full_access: boolean }>();
+    return entities.map((e, i) => maskEvent(toEventType(e), raw[i].full_access === true));
   }
 
   /**

@@ -1,5 +1,9 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
 import { DataSource } from 'typeorm';
+import { AuthService } from '../auth/auth.service';
+import { PERMISSIONS_KEY, requestOf } from '../auth/decorators';
+import { kindHas, Permission, requiresGiveToGet } from '../auth/permissions';
 import { AppError, ErrorCode } from '../common/errors';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import type { Viewer } from './visibility';
@@ -31,5 +35,30 @@ export class ContributionService {
         { required, published, days },
       );
     }
+  }
+}
+
+/**
+ * Enforces the give-to-get column of the permission table (auth/permissions.ts) for every
+ * operation: one that declares a marked permission runs only for a caller that contributes.
+ * Independent of the order of global guards: it authenticates through the request's one memoised
+ * verification, and leaves a caller whose kind lacks the permission to the permission guard (so
+ * that caller reads FORBIDDEN, not CONTRIBUTION_REQUIRED).
+ */
+@Injectable()
+export class GiveToGetGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly auth: AuthService,
+    private readonly contribution: ContributionService,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const required = this.reflector.getAllAndOverride<Permission[] | undefined>(PERMISSIONS_KEY, [context.getHandler(), context.getClass()]) ?? [];
+    if (!requiresGiveToGet(required)) return true;
+    const partner = await this.auth.authenticateRequest(requestOf(context));
+    if (!required.every((p) => kindHas(partner.kind, p))) return true;
+    await this.contribution.assertContributes(partner);
+    return true;
   }
 }

@@ -41,8 +41,7 @@ export class PartnerType {
   @Field(() => Float, { description: 'How much its signals weigh in merged scores, in [0, 1].' })
   trustWeight: number;
 
-  @Field(() => [PartnerKeyType], { description: 'All its keys, active and revoked, oldest first.' })
-  keys: PartnerKeyType[];
+  // `keys` is a paged field resolved by PartnersResolver (at most 100 per page).
 
   @Field({ description: 'When the partner was registered.' })
   createdAt: Date;

@@ -1,5 +1,4 @@
 import { Field, Float, ID, Int, ObjectType } from '@nestjs/graphql';
-import { EventType } from '../../events/dto/event.types';
 import { PageInfo } from '../../common/pagination';
 
 @ObjectType('ScoreContribution', { description: 'One signal you may see, and what it adds.' })
@@ -55,17 +54,13 @@ export class RiskScoreType {
   @Field(() => Int, { description: 'Episodes so far (WARN or above, until 7 days below MONITOR).' })
   episodeCount: number;
 
-  @Field(() => Int, { description: 'Issuers whose combined strength E_i is at least 0.3.' })
+  @Field(() => Int, { description: 'Issuers you may see whose combined strength E_i over the signals you may see is at least 0.3 (withheld signals count in the tier, not here).' })
   corroboratingPartners: number;
 
-  @Field(() => [ScoreContributionType], { description: 'The signals you may see that count.' })
-  contributions: ScoreContributionType[];
+  // `contributions` and `activeFlags` are paged fields resolved by ScoringResolver, only when asked for.
 
   @Field(() => WithheldType, { description: 'The signals that count but that you may not see.' })
   withheld: WithheldType;
-
-  @Field(() => [EventType], { description: 'Active account flags you may see.' })
-  activeFlags: EventType[];
 
   @Field({ description: 'When this was computed.' })
   computedAt: Date;
