@@ -89,16 +89,19 @@ describe('malformed GraphQL arguments are refused at the edge (e2e)', () => {
   });
 
   it('refuses DateTimes that are not RFC 3339 date-times or lie outside years 0001..9999, by variable or literal', async () => {
+    // Filters that reach SQL: an Invalid Date or a year PostgreSQL cannot hold used to fail there (500).
+    const literal = await gw.as('bank-a', bank, `{ myEvents(filter: { since: "2020-01-01'; DROP TABLE event;--" }) { edges { cursor } } }`);
+    expectBadInput(literal, /DateTime/, /RFC 3339/);
+    const farSince = await gw.asOperator('query($f: AuditLogFilter) { auditLog(filter: $f) { edges { cursor } } }', { f: { since: '-100000-01-01T00:00:00Z' } });
+    expectBadInput(farSince, /since|DateTime/, /0001|RFC 3339/);
+    const farNumber = await gw.as('bank-a', bank, 'query($d: DateTime) { myEvents(filter: { since: $d }) { edges { cursor } } }', { d: -8.64e15 });
+    expectBadInput(farNumber, /\$d|DateTime/, /string/);
     const q = 'query($d: DateTime) { riskScore(subject: "' + SUBJECT + '", asOf: $d) { tier } }';
     const invalid = ["2020-01-01'; DROP TABLE event;--", 'yesterday', '2020-02-30T00:00:00Z', '2020-01-01T25:00:00Z', '', 'NaN', '1e20'];
     for (const d of invalid) expectBadInput(await gw.as('bank-a', bank, q, { d }), /\$d|asOf|DateTime/, /RFC 3339|date-time/);
     const outOfRange = ['+275760-09-13T00:00:00Z', '-100000-01-01T00:00:00Z', '0000-12-31T00:00:00Z', '0001-01-01T00:00:00+01:00', '10000-01-01T00:00:00Z'];
     for (const d of outOfRange) expectBadInput(await gw.as('bank-a', bank, q, { d }), /\$d|asOf|DateTime/, /0001|9999|RFC 3339/);
     for (const d of [-8.64e15, 8.6e15, 1e20]) expectBadInput(await gw.as('bank-a', bank, q, { d }), /\$d|asOf|DateTime/, /string/);
-    const literal = await gw.as('bank-a', bank, `{ myEvents(filter: { since: "2020-01-01'; DROP TABLE event;--" }) { edges { cursor } } }`);
-    expectBadInput(literal, /DateTime/, /RFC 3339/);
-    const farSince = await gw.asOperator('query($f: AuditLogFilter) { auditLog(filter: $f) { edges { cursor } } }', { f: { since: '-100000-01-01T00:00:00Z' } });
-    expectBadInput(farSince, /since|DateTime/, /0001|RFC 3339/);
     // Valid instants, with an offset, with a fraction, and at both ends of the range all work.
     for (const d of ['2020-01-01T00:00:00Z', '2020-01-01T08:00:00.123+08:00', '0001-01-01T00:00:00Z', new Date().toISOString()]) {
       const ok = await gw.as('bank-a', bank, q, { d });
