@@ -174,7 +174,7 @@ describe('arbitrary input to every argument of every operation never gives a 500
 
   beforeAll(async () => {
     db = await TestDatabase.create();
-    gw = await TestGateway.start(db, { AUDIT_CHECKPOINT_SECONDS: '0', RATE_LIMIT_COST_PER_MINUTE: 'BANK=100000000,OPERATOR=100000000' });
+    gw = await TestGateway.start(db, { AUDIT_CHECKPOINT_SECONDS: '0', RATE_LIMIT_COST_PER_MINUTE: 'BANK=100000000,OPERATOR=100000000', LOG_LEVEL: process.env.FUZZ_LOG ?? 'silent' });
     bank = await gw.registerPartner('bank-a', 'BANK');
     const victimKey = await makeKey('victim-x-2');
     await gw.registerPartner('victim-x', 'BANK');
@@ -195,7 +195,8 @@ describe('arbitrary input to every argument of every operation never gives a 500
     expect(seeded.data!.publishEvents.map((r: { status: string }) => r.status)).toEqual(['ACCEPTED', 'ACCEPTED']);
     const page = await callers['bank-a']('{ myEvents(first: 1) { edges { cursor } } }', {});
     tameStrings = [
-      SUBJECT, 'victim-x', 'cash_out', 'account_flag', 'money_mule', 'fraud ops', 'bank-a', 'events.publish', victimJwks, bank.kid,
+      // Not `bank-a`: suspendPartner would lock the fuzzing bank out for the rest of the run.
+      SUBJECT, 'victim-x', 'cash_out', 'account_flag', 'money_mule', 'fraud ops', 'events.publish', victimJwks, bank.kid,
       ...seeded.data!.publishEvents.map((r: { eventId: string }) => r.eventId), page.data!.myEvents.edges[0].cursor, await signal(bank, 'bank-a'),
     ];
 
@@ -231,17 +232,18 @@ describe('arbitrary input to every argument of every operation never gives a 500
       const variables = fc.record(Object.fromEntries(args.map((a) => [a.name, valueFor(a.type)])), { requiredKeys: [] });
       await fc.assert(
         fc.asyncProperty(variables, fc.boolean(), async (values, asLiterals) => {
-          let res: GraphQLResponse;
+          let query: string;
           if (asLiterals || args.length === 0) {
             const given = Object.entries(values).map(([k, v]) => `${k}: ${literal(v, args.find((a) => a.name === k)!.type)}`);
-            res = await call(`${op.kind} { ${op.field.name}${given.length ? `(${given.join(', ')})` : ''} ${selection} }`, {});
+            query = `${op.kind} { ${op.field.name}${given.length ? `(${given.join(', ')})` : ''} ${selection} }`;
           } else {
             const used = args.filter((a) => a.name in values);
             const defs = used.map((a) => `$${a.name}: ${String(a.type)}`).join(', ');
             const pass = used.map((a) => `${a.name}: $${a.name}`).join(', ');
-            res = await call(`${op.kind}${defs ? `(${defs})` : ''} { ${op.field.name}${pass ? `(${pass})` : ''} ${selection} }`, values);
+            query = `${op.kind}${defs ? `(${defs})` : ''} { ${op.field.name}${pass ? `(${pass})` : ''} ${selection} }`;
           }
-          expectNoServerError(res, `${op.field.name}(${JSON.stringify(values).slice(0, 300)})${asLiterals ? ' as literals' : ''}`);
+          const res = await call(query, asLiterals ? {} : values);
+          expectNoServerError(res, `${query.slice(0, 400)} with ${JSON.stringify(values).slice(0, 300)}`);
           const code = res.errors?.[0]?.extensions?.code;
           if (code !== 'FORBIDDEN' && code !== 'UNAUTHENTICATED') passedPermission.add(op.field.name);
           if (process.env.FUZZ_STATS) {
@@ -249,7 +251,7 @@ describe('arbitrary input to every argument of every operation never gives a 500
             stats.set(key, (stats.get(key) ?? 0) + 1);
           }
         }),
-        { numRuns: args.length ? RUNS_PER_OPERATION : 2, endOnFailure: true },
+        { numRuns: args.length ? RUNS_PER_OPERATION : 2, endOnFailure: true, ...(process.env.FUZZ_SEED ? { seed: Number(process.env.FUZZ_SEED) } : {}) },
       );
       // After each operation's run, the gateway still answers a valid call.
       expect((await gw.as('bank-a', bank, ME)).data).toEqual({ me: { id: 'bank-a' } });
