@@ -13,6 +13,8 @@ import { DatabaseModule } from './database/database.module';
 import { GatewayModule } from './gateway/gateway.module';
 import { makeErrorFormatter } from './graphql/graphql-errors';
 import { costAndRateLimitHook } from './graphql/cost';
+import { SCALARS_MAP } from './graphql/date-time.scalar';
+import { inputStringsHook } from './graphql/input-strings.hook';
 import { NoSchemaIntrospectionCustomRule } from 'graphql';
 import { RateLimiterService } from './ratelimit/rate-limiter.service';
 import { RateLimitModule } from './ratelimit/rate-limit.module';
@@ -39,7 +41,10 @@ export class AppModule {
           jit: 1,
           // Introspection (and with it, schema discovery) is for development only.
           validationRules: production ? [fieldAndAliasLimitRule, NoSchemaIntrospectionCustomRule] : [fieldAndAliasLimitRule],
-          hooks: { preExecution: costAndRateLimitHook(config, limiter) },
+          // Cost first, so refused input still spends budget; then one check of every String argument.
+          hooks: { preExecution: [costAndRateLimitHook(config, limiter), inputStringsHook] },
+          // DateTime is the strict scalar (RFC 3339, years 0001..9999), not Nest's `new Date(anything)`.
+          buildSchemaOptions: { scalarsMap: SCALARS_MAP },
           // Only POST application/json is executed (GET never runs a mutation; see app.factory).
           // GraphQL over WebSocket at /graphql. The upgrade request itself must carry
           // `Authorization: Bearer <assertion>` (checked in app.factory's onRequest hook).

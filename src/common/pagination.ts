@@ -75,9 +75,13 @@ export function encodeTimeCursor(at: Date, id: string): string {
   return encodeCursor(`${String(at.getTime()).padStart(13, '0')}|${id}`);
 }
 
+// The (timestamp, uuid) cursor: exactly what encodeTimeCursor writes, so the id is always a valid
+// PostgreSQL uuid (a loose `[0-9a-f-]{36}` let `----...` through to the uuid cast: a 500).
+const TIME_CURSOR = /^\d{13}\|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 /** Decodes a cursor made by encodeTimeCursor (BAD_USER_INPUT when it is not one). */
 export function decodeTimeCursor(after: string | null | undefined): { at: Date; id: string } | undefined {
-  const value = decodeCursor(after, (v) => /^\d{13}\|[0-9a-f-]{36}$/.test(v));
+  const value = decodeCursor(after, (v) => TIME_CURSOR.test(v));
   if (value === undefined) return undefined;
   const [ms, id] = value.split('|');
   return { at: new Date(Number(ms)), id };

@@ -33,12 +33,23 @@ export function formatGraphQLError(error: GraphQLError, log?: Logger): GraphQLFo
     return { message: transport.message, extensions: { code: 'BAD_REQUEST' } };
   }
   if (!original || original instanceof GraphQLError) {
-    // Parse and validation errors, and argument coercion errors: safe and useful to show.
-    const fromValidation = error.path === undefined;
+    // Parse and validation errors, and argument coercion errors: safe and useful to show. A value
+    // our own scalar refused (wrapped by graphql-js) is bad input, not a bad document.
+    const fromValidation = error.path === undefined && !appErrorIn(error);
     return { ...base, message: error.message, extensions: { code: fromValidation ? 'GRAPHQL_VALIDATION_FAILED' : ErrorCode.BAD_USER_INPUT } };
   }
   log?.error({ err: { type: original.name, message: original.message, stack: original.stack } }, 'unexpected error in a GraphQL operation');
   return { ...base, message: 'Internal server error', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
+}
+
+/** The AppError a scalar threw, under the GraphQLErrors graphql-js wraps it in while coercing a value. */
+function appErrorIn(error: GraphQLError): AppError | undefined {
+  let cause: unknown = error.originalError;
+  for (let depth = 0; depth < 4 && cause instanceof Error; depth++) {
+    if (cause instanceof AppError) return cause;
+    cause = (cause as GraphQLError).originalError;
+  }
+  return undefined;
 }
 
 /** Mercurius errorFormatter; in production, validation messages lose their "Did you mean" suggestions. */
@@ -62,7 +73,8 @@ export function mercuriusErrorFormatter(
     // Mercurius wraps parse/validation/variable errors in one error that lists them.
     const inner = (e.originalError as { errors?: unknown } | undefined)?.errors;
     if (Array.isArray(inner) && inner.every((x) => x instanceof GraphQLError)) {
-      return inner.map((x: GraphQLError) => ({ message: x.message, locations: x.locations, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }));
+      // A value our own scalar refused (DateTime) keeps its code: it is bad input, not a bad document.
+      return inner.map((x: GraphQLError) => ({ message: x.message, locations: x.locations, extensions: { code: appErrorIn(x)?.code ?? 'GRAPHQL_VALIDATION_FAILED' } }));
     }
     return [formatGraphQLError(e instanceof GraphQLError ? e : new GraphQLError(String(e)), log)];
   });

@@ -4,6 +4,7 @@ import { GraphQLSchemaBuilderModule, GraphQLSchemaFactory } from '@nestjs/graphq
 import { GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { SCALARS_MAP } from './date-time.scalar';
 import { RESOLVERS } from './resolvers';
 
 export const SCHEMA_FILE = path.join(__dirname, '..', '..', ...(path.basename(path.join(__dirname, '..', '..')) === 'dist' ? ['..'] : []), 'schema.graphql');
@@ -18,7 +19,7 @@ export function printSortedSchema(schema: GraphQLSchema): string {
 export async function generateSchemaText(): Promise<string> {
   const app = await NestFactory.createApplicationContext(GraphQLSchemaBuilderModule, { logger: false });
   await app.init();
-  const schema = await app.get(GraphQLSchemaFactory).create(RESOLVERS);
+  const schema = await app.get(GraphQLSchemaFactory).create(RESOLVERS, [], { scalarsMap: SCALARS_MAP });
   await app.close();
   return printSortedSchema(schema);
 }
