@@ -4,6 +4,7 @@ import { GraphQLModule } from '@nestjs/graphql';
 import { AppExceptionFilter } from './common/app-exception.filter';
 import { MercuriusDriver, MercuriusDriverConfig } from '@nestjs/mercurius';
 import { AuditModule } from './audit/audit.module';
+import { AuditService } from './audit/audit.service';
 import { AuthModule } from './auth/auth.module';
 import { EventsModule } from './events/events.module';
 import { SharingModule } from './sharing/sharing.module';
@@ -32,8 +33,8 @@ export class AppModule {
       imports: [
         GraphQLModule.forRootAsync<MercuriusDriverConfig>({
           driver: MercuriusDriver,
-          inject: [RateLimiterService],
-          useFactory: (limiter: RateLimiterService) => ({
+          inject: [RateLimiterService, AuditService],
+          useFactory: (limiter: RateLimiterService, audit: AuditService) => ({
           path: '/graphql',
           autoSchemaFile: true, // in memory; `npm run schema` writes schema.graphql
           sortSchema: true,
@@ -42,7 +43,7 @@ export class AppModule {
           // Introspection (and with it, schema discovery) is for development only.
           validationRules: production ? [fieldAndAliasLimitRule, NoSchemaIntrospectionCustomRule] : [fieldAndAliasLimitRule],
           // Cost first, so refused input still spends budget; then one check of every String argument.
-          hooks: { preExecution: [costAndRateLimitHook(config, limiter), inputStringsHook] },
+          hooks: { preExecution: [costAndRateLimitHook(config, limiter), inputStringsHook(audit)] },
           // DateTime is the strict scalar (RFC 3339, years 0001..9999), not Nest's `new Date(anything)`.
           buildSchemaOptions: { scalarsMap: SCALARS_MAP },
           // Only POST application/json is executed (GET never runs a mutation; see app.factory).

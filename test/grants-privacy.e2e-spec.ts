@@ -29,7 +29,8 @@ describe('grantAccess does not tell whether a partner exists, nor its kind or st
     const base = { categories: ['cash_out'], includeEvidence: false, expiresAt: inAYear, purpose: 'probe' };
     const ds = gw.app.get(DataSource);
     const [{ last }] = await ds.query('SELECT coalesce(max(seq), 0)::int AS last FROM audit_log');
-    const grantees = ['nobody-here', 'shop-s', 'court-d', 'operator', 'bank-a', 'Not A Partner', 'nul\u0000id'];
+    // (A NUL in the id is refused at the edge for any argument, before the grantee is looked at: input-validation spec.)
+    const grantees = ['nobody-here', 'shop-s', 'court-d', 'operator', 'bank-a', 'Not A Partner', 'x'.repeat(300)];
     const answers: Array<Record<string, unknown>> = [];
     for (const grantee of grantees) {
       const res = await gw.as('bank-a', bank, GRANT, { i: { ...base, grantee } });

@@ -115,6 +115,17 @@ describe('malformed GraphQL arguments are refused at the edge (e2e)', () => {
     expect(literalOk.data!.myEvents.edges).toHaveLength(2);
   });
 
+  it('answers a publishEvents token holding a NUL or a lone surrogate with that token REJECTED alone; the valid one beside it is stored', async () => {
+    const valid = await signal(bank, 'bank-a', { category: 'cash_out' });
+    const res = await gw.as('bank-a', bank, 'mutation($t: [String!]!) { publishEvents(tokens: $t) { index status code } }', { t: ['a\u0000b.c.d', 'x.\ud800.y', valid] });
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.publishEvents).toEqual([
+      { index: 0, status: 'REJECTED', code: 'invalid_request' },
+      { index: 1, status: 'REJECTED', code: 'invalid_request' },
+      { index: 2, status: 'ACCEPTED', code: null },
+    ]);
+  });
+
   it('still answers after all of it', async () => {
     expect((await gw.as('bank-a', bank, ME)).data).toEqual({ me: { id: 'bank-a' } });
   });
