@@ -10,7 +10,8 @@ import { AppError } from './common/errors';
 import { AppConfig } from './config/config';
 import { createLogger, NestPinoLogger } from './observability/logger';
 import { MetricsService } from './observability/metrics';
-import { GRAPHQL_LIMITS, tooManyTokens } from './graphql/limits';
+import { textLimitError } from './graphql/limits';
+import { webSocketGate } from './graphql/websocket-gate';
 import { setPushRoute } from './events/set-push.route';
 import { authenticateBeforeBody } from './http/authenticate-before-body';
 import { DEFAULT_BODY_LIMIT, graphqlBodyLimit, SET_PUSH_BODY_LIMIT } from './http/body-limits';
@@ -51,6 +52,7 @@ export async function createApp(config: AppConfig, logger: Logger = createLogger
     if (route.url === '/graphql' && route.method === 'POST') route.bodyLimit = maxGraphqlBody;
   });
   fastify.addHook('onRoute', setPushRoute(app.get(RateLimiterService)));
+  fastify.addHook('onRoute', webSocketGate(fastify, config, app.get(RateLimiterService), logger));
   fastify.addHook('onRequest', authenticateBeforeBody(auth));
 
   fastify.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
@@ -83,12 +85,8 @@ export async function createApp(config: AppConfig, logger: Logger = createLogger
     const body = request.body as { query?: unknown } | unknown[] | null;
     if (Array.isArray(body)) return reply.code(400).send(graphqlError('BATCHING_NOT_SUPPORTED', 'send one GraphQL operation per request (array batching is off)'));
     const query = body?.query;
-    if (typeof query === 'string' && query.length > GRAPHQL_LIMITS.maxDocumentChars) {
-      return reply.code(413).send(graphqlError('DOCUMENT_TOO_LARGE', `the query text is longer than ${GRAPHQL_LIMITS.maxDocumentChars} characters`));
-    }
-    if (typeof query === 'string' && tooManyTokens(query)) {
-      return reply.code(400).send(graphqlError('TOO_MANY_TOKENS', `the query text has more than ${GRAPHQL_LIMITS.maxTokens} tokens`));
-    }
+    const tooLarge = typeof query === 'string' ? textLimitError(query) : undefined; // the WebSocket gate checks the same
+    if (tooLarge) return reply.code(tooLarge.code === 'DOCUMENT_TOO_LARGE' ? 413 : 400).send(graphqlError(tooLarge.code, tooLarge.message));
   });
 
   fastify.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {

@@ -33,6 +33,10 @@ export function formatGraphQLError(error: GraphQLError, log?: Logger): GraphQLFo
     if (transport.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return { message: 'the request body is larger than this route accepts (a full publishEvents batch as compact JSON)', extensions: { code: 'BODY_TOO_LARGE' } };
     return { message: transport.message, extensions: { code: 'BAD_REQUEST' } };
   }
+  if (!original && typeof error.extensions?.code === 'string') {
+    // Our own transport refusals (document too large, too many tokens, ...), made with their code.
+    return { ...base, message: error.message, extensions: { code: error.extensions.code } };
+  }
   if (!original || original instanceof GraphQLError) {
     // Parse and validation errors, and argument coercion errors: safe and useful to show.
     const fromValidation = error.path === undefined;
