@@ -52,7 +52,7 @@ export async function createApp(config: AppConfig, logger: Logger = createLogger
     if (route.url === '/graphql' && route.method === 'POST') route.bodyLimit = maxGraphqlBody;
   });
   fastify.addHook('onRoute', setPushRoute(app.get(RateLimiterService)));
-  fastify.addHook('onRoute', webSocketGate(fastify, config, app.get(RateLimiterService), logger));
+  fastify.addHook('onRoute', webSocketGate(fastify, config, auth, app.get(RateLimiterService), logger));
   fastify.addHook('onRequest', authenticateBeforeBody(auth));
 
   fastify.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {

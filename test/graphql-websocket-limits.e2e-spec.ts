@@ -133,6 +133,22 @@ describe('GraphQL document limits over WebSocket and by execution (e2e)', () => 
     expect((await socket.send(ME))[0].payload).toEqual({ data: { me: { id: 'bank-a' } } }); // another partner's budget
   });
 
+  it('authenticates each operation: a suspension applies to an open socket from its next operation', async () => {
+    const shop = await gw.registerPartner('shop-x', 'ECOMMERCE');
+    const ws = await GraphQLSocket.open(gw.url, await assertion(shop, 'shop-x'));
+    try {
+      expect((await ws.send(ME))[0].payload).toEqual({ data: { me: { id: 'shop-x' } } });
+      expect((await gw.asOperator('mutation { suspendPartner(id: "shop-x") { status } }')).data).toEqual({ suspendPartner: { status: 'SUSPENDED' } });
+      expect(refusal(await ws.send(ME))).toMatchObject({ code: 'UNAUTHENTICATED', message: expect.stringMatching(/suspended/) });
+    } finally {
+      ws.close();
+    }
+    await gw.asOperator('mutation { reactivatePartner(id: "shop-x") { status } }');
+    const again = await GraphQLSocket.open(gw.url, await assertion(shop, 'shop-x'));
+    expect((await again.send(ME))[0].payload).toEqual({ data: { me: { id: 'shop-x' } } });
+    again.close();
+  });
+
   it('counts fields by execution: a fragment counts each time it is spread (HTTP and WebSocket)', async () => {
     const over = aliasedFragments(21); // 21 x 15 = 315 executed fields, 35 defined
     const http = await gw.as('bank-a', bank, over);

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import { getOperationAST, GraphQLError, NoSchemaIntrospectionCustomRule, parse, specifiedRules, validate, type DocumentNode, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
+import type { AuthService } from '../auth/auth.service';
 import type { RequestWithPartner } from '../auth/decorators';
 import { AppError, ErrorCode } from '../common/errors';
 import type { AppConfig } from '../config/config';
@@ -36,8 +37,12 @@ interface GraphQLApp {
  * `message` events, one at a time, in order. Queries and mutations run here through
  * `fastify.graphql` (the same pipeline as HTTP: rules, cost and budget hook, guard); a
  * subscription is checked here and then handed to Mercurius.
+ *
+ * Each operation is authenticated again as it arrives, from the upgrade's assertion: a suspended
+ * partner or a revoked key is refused from the next operation, and once the assertion has expired
+ * the socket is closed (4401): reconnect with a fresh one.
  */
-export function webSocketGate(fastify: FastifyInstance, config: AppConfig, limiter: RateLimiterService, logger: Logger) {
+export function webSocketGate(fastify: FastifyInstance, config: AppConfig, auth: AuthService, limiter: RateLimiterService, logger: Logger) {
   const production = config.nodeEnv === 'production';
   const rules = [...specifiedRules, fieldAndAliasLimitRule, ...(production ? [NoSchemaIntrospectionCustomRule] : [])];
   const formatter = makeErrorFormatter(production);
@@ -81,6 +86,7 @@ export function webSocketGate(fastify: FastifyInstance, config: AppConfig, limit
       if (message?.type === 'connection_init') initialised = true;
       if (message?.type !== types.start || !initialised) return true; // Mercurius answers an early start itself
       const { id } = message;
+      if (!(await reauthenticate(id))) return false;
       const query = message.payload?.query;
       const variables = (message.payload?.variables ?? undefined) as Record<string, unknown> | undefined;
       const operationName = typeof message.payload?.operationName === 'string' ? message.payload.operationName : undefined;
@@ -110,6 +116,22 @@ export function webSocketGate(fastify: FastifyInstance, config: AppConfig, limit
       const refused = await chargeSubscription(app.graphql.schema, document, variables);
       if (refused) return fail(id, [new GraphQLError(refused.message, { originalError: refused })]), false;
       return true;
+    };
+
+    /** Authenticates the operation as of now; the guard and the hooks then read this result. */
+    const reauthenticate = async (id: unknown): Promise<boolean> => {
+      const r = request as unknown as RequestWithPartner;
+      try {
+        const partner = await auth.authenticateHeader(request.headers.authorization);
+        r.partner = partner;
+        r.authentication = Promise.resolve(partner);
+        return true;
+      } catch (e) {
+        if (!(e instanceof AppError)) throw e;
+        fail(id, [new GraphQLError(e.message, { originalError: e })]);
+        socket.close(4401, 'unauthenticated: reconnect with a fresh assertion');
+        return false;
+      }
     };
 
     /** A query or mutation: the same pipeline as POST /graphql, answered as `next` + `complete`. */
