@@ -53,7 +53,6 @@ export async function createApp(config: AppConfig, logger: Logger = createLogger
   });
   fastify.addHook('onRoute', setPushRoute(app.get(RateLimiterService)));
   fastify.addHook('onRoute', webSocketGate(fastify, config, auth, app.get(RateLimiterService), logger));
-  fastify.addHook('onRequest', authenticateBeforeBody(auth));
 
   fastify.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     reply.header('x-request-id', request.id);
@@ -79,6 +78,9 @@ export async function createApp(config: AppConfig, logger: Logger = createLogger
       throw e;
     }
   });
+
+  // After the hook above (which sets x-request-id and authenticates /graphql): every other route.
+  fastify.addHook('onRequest', authenticateBeforeBody(auth));
 
   fastify.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
     if (request.routeOptions?.url !== '/graphql' || request.method !== 'POST') return;

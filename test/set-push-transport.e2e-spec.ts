@@ -32,8 +32,9 @@ describe('POST /events and request bodies: authenticated before read, limited pe
       expect({ path, type, status: answer?.status }).toEqual({ path, type, status: 401 });
       expect(answer!.headers.connection).toBe('close');
     }
-    const events = await rawRequest(gw.url, { path: '/events', headers: { 'content-type': SET_TYPE, authorization: 'Bearer not-a-jwt' }, contentLength: huge, sendBytes: 1024 });
+    const events = await rawRequest(gw.url, { path: '/events', headers: { 'content-type': SET_TYPE, authorization: 'Bearer not-a-jwt', 'x-request-id': 'early-401' }, contentLength: huge, sendBytes: 1024 });
     expect(events!.status).toBe(401);
+    expect(events!.headers['x-request-id']).toBe('early-401');
     expect(JSON.parse(events!.body)).toEqual({ err: 'authentication_failed', description: expect.stringMatching(/^authentication failed/) });
     // An authenticated push of one SET still goes through.
     expect((await push(bank, 'bank-a', await signal(bank, 'bank-a'))).status).toBe(202);
