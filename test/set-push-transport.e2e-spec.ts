@@ -66,12 +66,11 @@ describe('POST /events and request bodies: authenticated before read, limited pe
 
   it('answers every /events error as {err, description}', async () => {
     const set = await signal(bank, 'bank-a');
-    const wrongType = await push(bank, 'bank-a', set, 'text/plain');
-    expect(wrongType.status).toBe(415);
-    expect(await wrongType.json()).toEqual({ err: 'invalid_request', description: `send one SET with Content-Type: ${SET_TYPE}` });
-    const json = await push(bank, 'bank-a', JSON.stringify({ set }), 'application/json');
-    expect(json.status).toBe(415);
-    expect(await json.json()).toEqual({ err: 'invalid_request', description: `send one SET with Content-Type: ${SET_TYPE}` });
+    // Any other media type (Fastify used to answer its own 415 for types it has no parser for).
+    for (const [type, body] of [['application/octet-stream', set], ['text/plain', set], ['application/json', JSON.stringify({ set })]]) {
+      const wrongType = await push(bank, 'bank-a', body, type);
+      expect({ type, status: wrongType.status, body: await wrongType.json() }).toEqual({ type, status: 400, body: { err: 'invalid_request', description: `send one SET with Content-Type: ${SET_TYPE}` } });
+    }
     const asOperator = await push(gw.operatorKey, 'operator', set);
     expect(asOperator.status).toBe(403);
     expect(await asOperator.json()).toEqual({ err: 'access_denied', description: expect.stringMatching(/lack the permission PublishEvents/) });

@@ -18,7 +18,8 @@ export const SET_MEDIA_TYPE = 'application/secevent+jwt';
 export function setPushRoute(limiter: RateLimiterService) {
   const admit = async (request: FastifyRequest, reply: FastifyReply) => {
     if (mediaTypeOf(request) !== SET_MEDIA_TYPE) {
-      return refuse(request, reply, 415, setPushError('invalid_request', `send one SET with Content-Type: ${SET_MEDIA_TYPE}`));
+      // 400 like any refused push (the documented answer), never Fastify's own 415 body.
+      return refuse(request, reply, 400, setPushError('invalid_request', `send one SET with Content-Type: ${SET_MEDIA_TYPE}`));
     }
     const partner = (request as unknown as RequestWithPartner).partner;
     if (!partner) return refuse(request, reply, 401, setPushError('authentication_failed', 'not authenticated'));
