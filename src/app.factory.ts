@@ -10,7 +10,13 @@ import { AppError } from './common/errors';
 import { AppConfig } from './config/config';
 import { createLogger, NestPinoLogger } from './observability/logger';
 import { MetricsService } from './observability/metrics';
-import { GRAPHQL_LIMITS, tooManyTokens } from './graphql/limits';
+import { textLimitError } from './graphql/limits';
+import { webSocketGate } from './graphql/websocket-gate';
+import { setPushRoute } from './events/set-push.route';
+import { authenticateBeforeBody } from './http/authenticate-before-body';
+import { DEFAULT_BODY_LIMIT, graphqlBodyLimit, SET_PUSH_BODY_LIMIT } from './http/body-limits';
+import { announcesBody } from './http/requests';
+import { RateLimiterService } from './ratelimit/rate-limiter.service';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -21,8 +27,8 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 export async function createApp(config: AppConfig, logger: Logger = createLogger(config.logLevel)): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
-    // A full publishEvents batch: 500 tokens of up to 16 KiB, as JSON.
-    bodyLimit: 9 * 1024 * 1024,
+    // Each route that takes a body has its own limit (http/body-limits.ts); this is for the rest.
+    bodyLimit: DEFAULT_BODY_LIMIT,
     forceCloseConnections: true,
     requestIdHeader: false,
     genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
@@ -35,10 +41,18 @@ export async function createApp(config: AppConfig, logger: Logger = createLogger
     bufferLogs: false,
   });
   const fastify = app.getHttpAdapter().getInstance();
-  // RFC 8935 push: the body is one compact SET (16 KiB at most, plus slack for whitespace).
-  fastify.addContentTypeParser('application/secevent+jwt', { parseAs: 'string', bodyLimit: 17 * 1024 }, (_req, body, done) => done(null, body));
+  // RFC 8935 push: the body is one compact SET (16 KiB at most, plus slack for a line break).
+  fastify.addContentTypeParser('application/secevent+jwt', { parseAs: 'string', bodyLimit: SET_PUSH_BODY_LIMIT }, (_req, body, done) => done(null, body));
   const auth = app.get(AuthService);
   const metrics = app.get(MetricsService);
+
+  // Routes are registered by app.init() below, so these onRoute hooks see every one of them.
+  const maxGraphqlBody = graphqlBodyLimit(config.publishMaxBatch);
+  fastify.addHook('onRoute', (route) => {
+    if (route.url === '/graphql' && route.method === 'POST') route.bodyLimit = maxGraphqlBody;
+  });
+  fastify.addHook('onRoute', setPushRoute(app.get(RateLimiterService)));
+  fastify.addHook('onRoute', webSocketGate(fastify, config, auth, app.get(RateLimiterService), logger));
 
   fastify.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     reply.header('x-request-id', request.id);
@@ -58,23 +72,23 @@ export async function createApp(config: AppConfig, logger: Logger = createLogger
       if (e instanceof AppError) {
         // A refused WebSocket upgrade: answer 401, then close the raw socket (nothing else will).
         if (upgrade) reply.raw.once('finish', () => upgradeSocketOf(request)?.destroy());
+        else if (announcesBody(request)) reply.header('connection', 'close'); // leave the upload unread
         return reply.code(401).send(graphqlError(e.code, e.message));
       }
       throw e;
     }
   });
 
+  // After the hook above (which sets x-request-id and authenticates /graphql): every other route.
+  fastify.addHook('onRequest', authenticateBeforeBody(auth));
+
   fastify.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
     if (request.routeOptions?.url !== '/graphql' || request.method !== 'POST') return;
     const body = request.body as { query?: unknown } | unknown[] | null;
     if (Array.isArray(body)) return reply.code(400).send(graphqlError('BATCHING_NOT_SUPPORTED', 'send one GraphQL operation per request (array batching is off)'));
     const query = body?.query;
-    if (typeof query === 'string' && query.length > GRAPHQL_LIMITS.maxDocumentChars) {
-      return reply.code(413).send(graphqlError('DOCUMENT_TOO_LARGE', `the query text is longer than ${GRAPHQL_LIMITS.maxDocumentChars} characters`));
-    }
-    if (typeof query === 'string' && tooManyTokens(query)) {
-      return reply.code(400).send(graphqlError('TOO_MANY_TOKENS', `the query text has more than ${GRAPHQL_LIMITS.maxTokens} tokens`));
-    }
+    const tooLarge = typeof query === 'string' ? textLimitError(query) : undefined; // the WebSocket gate checks the same
+    if (tooLarge) return reply.code(tooLarge.code === 'DOCUMENT_TOO_LARGE' ? 413 : 400).send(graphqlError(tooLarge.code, tooLarge.message));
   });
 
   fastify.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {

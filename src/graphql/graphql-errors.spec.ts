@@ -24,4 +24,14 @@ describe('GraphQL error formatting', () => {
     const dev = makeErrorFormatter(false)({ errors: [typo] }, undefined).response.errors as unknown as Array<{ message: string }>;
     expect(dev[0].message).toMatch(/Did you mean/);
   });
+
+  it('answers 413 BODY_TOO_LARGE for a body over the route limit, and keeps a transport refusal\'s own code', () => {
+    const tooLarge = Object.assign(new Error('Request body is too large'), { statusCode: 413, code: 'FST_ERR_CTP_BODY_TOO_LARGE' });
+    const formatted = makeErrorFormatter(false)({ errors: [new GraphQLError(tooLarge.message, { originalError: tooLarge })] }, undefined);
+    expect(formatted.statusCode).toBe(413);
+    expect(formatted.response.errors![0]).toMatchObject({ extensions: { code: 'BODY_TOO_LARGE' } });
+    const refusal = new GraphQLError('the query text has more than 3000 tokens', { extensions: { code: 'TOO_MANY_TOKENS' } });
+    expect(formatGraphQLError(refusal)).toMatchObject({ message: 'the query text has more than 3000 tokens', extensions: { code: 'TOO_MANY_TOKENS' } });
+    expect(formatGraphQLError(new GraphQLError('Syntax Error: x'))).toMatchObject({ extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
+  });
 });

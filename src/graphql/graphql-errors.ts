@@ -30,7 +30,12 @@ export function formatGraphQLError(error: GraphQLError, log?: Logger): GraphQLFo
   const transport = original as (Error & { statusCode?: unknown; code?: unknown }) | undefined;
   if (transport && typeof transport.statusCode === 'number' && transport.statusCode < 500 && /^(FST_|MER_)/.test(String(transport.code))) {
     // Fastify's and Mercurius' own request errors (a body that is not JSON, too large, ...).
+    if (transport.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return { message: 'the request body is larger than this route accepts (a full publishEvents batch as compact JSON)', extensions: { code: 'BODY_TOO_LARGE' } };
     return { message: transport.message, extensions: { code: 'BAD_REQUEST' } };
+  }
+  if (!original && typeof error.extensions?.code === 'string') {
+    // Our own transport refusals (document too large, too many tokens, ...), made with their code.
+    return { ...base, message: error.message, extensions: { code: error.extensions.code } };
   }
   if (!original || original instanceof GraphQLError) {
     // Parse and validation errors, and argument coercion errors: safe and useful to show. A value
@@ -81,8 +86,9 @@ export function mercuriusErrorFormatter(
   const executed = 'data' in execution && execution.data !== undefined;
   const internal = errors.some((e) => e.extensions?.code === ErrorCode.INTERNAL_SERVER_ERROR);
   const limited = errors.some((e) => e.extensions?.code === ErrorCode.RATE_LIMITED);
+  const tooLarge = errors.some((e) => e.extensions?.code === 'BODY_TOO_LARGE');
   return {
-    statusCode: executed ? 200 : internal ? 500 : limited ? 429 : 400,
+    statusCode: executed ? 200 : internal ? 500 : limited ? 429 : tooLarge ? 413 : 400,
     response: { data: executed ? execution.data : null, errors } as unknown as ExecutionResult,
   };
 }
