@@ -3,7 +3,7 @@ import { codeOf, TestDatabase, TestGateway } from './support/app';
 import { assertion, TestKey } from './support/keys';
 
 const ME = '{ me { id } }';
-const PARTNER_FIELDS = 'fragment P on Partner { createdAt id kind name status trustWeight updatedAt keys { alg createdAt kid publicJwk revokedAt status } }';
+const PARTNER_FIELDS = 'fragment P on Partner { createdAt id kind name status trustWeight updatedAt keys(first: 1) { alg createdAt kid publicJwk revokedAt status } }';
 /** `n` aliases of `me`, each spreading a fragment of 14 fields: 15 executed fields per alias, 15 + n defined. */
 const aliasedFragments = (n: number) => `{ ${Array.from({ length: n }, (_, i) => `a${i}: me { ...P }`).join(' ')} } ${PARTNER_FIELDS}`;
 const DEEP = '{ __schema { types { fields { type { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { name } } } } } } } } } } } } }';
