@@ -20,8 +20,19 @@ describe('audit hash chain', () => {
     expect(canonicalEntry({ seq: 1, at: '2026-11-26T05:00:00.000Z', actor: 'system', action: 'partner.register', target: 'operator', details: { z: 1, a: [true, null, 'é'] } })).toBe(
       '{"action":"partner.register","actor":"system","at":"2026-11-26T05:00:00.000Z","details":{"a":[true,null,"é"],"z":1},"seq":1,"target":"operator"}',
     );
-    // A fixed example an outsider can check: sha256("000…0\n" + canonical).
-    expect(entryHash(GENESIS_HASH, { seq: 1, at: '2026-11-26T05:00:00.000Z', actor: 'system', action: 'partner.register', target: 'operator', details: {} })).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  // The README's worked example ("Audit log"), hashed independently with python3 hashlib over the
+  // hand-written canonical text below; a change to the hash input (the "\n", the key order, the
+  // encoding) changes these hex strings.
+  it("reproduces the README's worked example, byte for byte", () => {
+    const first = { seq: 1, at: '2026-11-26T05:00:00.000Z', actor: 'system', action: 'partner.register', target: 'operator', details: { outcome: 'ok', kind: 'OPERATOR' } };
+    const second = { seq: 2, at: '2026-11-26T05:00:01.250Z', actor: 'bank-a', action: 'key.add', target: 'bank-a', details: { note: 'é', n: 0.5, kid: 'bank-a-k2', alg: 'EdDSA' } };
+    expect(canonicalEntry(first)).toBe('{"action":"partner.register","actor":"system","at":"2026-11-26T05:00:00.000Z","details":{"kind":"OPERATOR","outcome":"ok"},"seq":1,"target":"operator"}');
+    expect(canonicalEntry(second)).toBe('{"action":"key.add","actor":"bank-a","at":"2026-11-26T05:00:01.250Z","details":{"alg":"EdDSA","kid":"bank-a-k2","n":0.5,"note":"é"},"seq":2,"target":"bank-a"}');
+    expect(GENESIS_HASH).toBe('0000000000000000000000000000000000000000000000000000000000000000');
+    expect(entryHash(GENESIS_HASH, first)).toBe('1232f31004287db527696a1541f5df76b8adb03cd57ddee69970ca8ca287926b');
+    expect(entryHash('1232f31004287db527696a1541f5df76b8adb03cd57ddee69970ca8ca287926b', second)).toBe('4f1718ebe5a60ea268307a4b93f0f6725b74b3164602f97095d77951280d36b1');
   });
 
   it('accepts an intact chain, in small batches too', async () => {
@@ -55,6 +66,26 @@ describe('audit hash chain', () => {
     expect(r).toMatchObject({ ok: false, firstBadSeq: 9 });
     expect(r.reason).toMatch(/checkpoint 10 signed seq 10: entries were deleted/);
     expect(await verifyChain({ anchorHash: GENESIS_HASH, fetchBatch: fetcher(rows), expect: [{ seq: 10, hash: rows[9].hash, what: 'checkpoint 10' }] })).toMatchObject({ ok: true });
+  });
+
+  it('names the entry whose hash differs from a signed checkpoint, even when the chain itself is consistent', async () => {
+    // The chain was rewritten from seq 5 on and every later hash recomputed: only the kept
+    // checkpoint (signed before the rewrite) can tell.
+    const original = chain(10);
+    const rewritten = original.slice(0, 4);
+    let prev = original[3].hash;
+    for (const row of original.slice(4)) {
+      const record = { seq: Number(row.seq), at: String(row.at), actor: row.seq === 5 ? 'mallory' : row.actor, action: row.action, target: row.target, details: row.details };
+      const hash = entryHash(prev, record);
+      rewritten.push({ ...record, prev_hash: prev, hash });
+      prev = hash;
+    }
+    expect(await verifyChain({ anchorHash: GENESIS_HASH, fetchBatch: fetcher(rewritten) })).toMatchObject({ ok: true, checkedEntries: 10 });
+    const kept = [{ seq: 7, hash: original[6].hash, what: 'checkpoint 7' }];
+    const r = await verifyChain({ anchorHash: GENESIS_HASH, fetchBatch: fetcher(rewritten), expect: kept });
+    expect(r).toEqual({ ok: false, checkedEntries: 6, firstBadSeq: 7, reason: 'hash differs from the one signed in checkpoint 7', lastHash: rewritten[5].hash, lastSeq: 6 });
+    // The original chain matches the same checkpoint.
+    expect(await verifyChain({ anchorHash: GENESIS_HASH, fetchBatch: fetcher(original), expect: kept })).toMatchObject({ ok: true, checkedEntries: 10, lastSeq: 10, lastHash: original[9].hash });
   });
 
   it('checks a range from an anchor', async () => {
