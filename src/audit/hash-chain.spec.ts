@@ -1,4 +1,4 @@
-import { entryHash, GENESIS_HASH, StoredAuditRow, verifyChain, canonicalEntry } from './hash-chain';
+import { entryHash, GENESIS_HASH, recordOf, StoredAuditRow, verifyChain, canonicalEntry } from './hash-chain';
 
 function chain(n: number): StoredAuditRow[] {
   const rows: StoredAuditRow[] = [];
@@ -93,5 +93,75 @@ describe('audit hash chain', () => {
     const r = await verifyChain({ fromSeq: 4, toSeq: 8, anchorHash: rows[2].hash, fetchBatch: fetcher(rows) });
     expect(r).toMatchObject({ ok: true, checkedEntries: 5, lastSeq: 8 });
     expect((await verifyChain({ fromSeq: 4, toSeq: 8, anchorHash: GENESIS_HASH, fetchBatch: fetcher(rows) })).firstBadSeq).toBe(4);
+  });
+
+  it('reads `at` as a Date, epoch milliseconds (number or text) or an ISO string, and seq as text or number', () => {
+    const row = { seq: '3', actor: 'a', action: 'x', target: null, details: {}, prev_hash: '', hash: '' };
+    const iso = '2026-11-26T05:00:01.250Z';
+    const ms = Date.parse(iso);
+    for (const at of [new Date(ms), ms, String(ms), iso]) {
+      expect(recordOf({ ...row, at })).toEqual({ seq: 3, at: iso, actor: 'a', action: 'x', target: null, details: {} });
+    }
+  });
+
+  it('names a sub-millisecond timestamp, an out-of-order entry and a broken prev_hash link', async () => {
+    const rows = chain(6);
+    const ms = (i: number) => Date.parse(String(rows[i].at));
+    const sub = rows.map((r, i) => (i === 2 ? { ...r, at: ms(i) + 0.5 } : r));
+    expect(await verifyChain({ anchorHash: GENESIS_HASH, fetchBatch: fetcher(sub) })).toEqual({
+      ok: false, checkedEntries: 2, firstBadSeq: 3, lastHash: rows[1].hash, lastSeq: 2,
+      reason: 'the timestamp has sub-millisecond digits that were never hashed (the entry was altered)',
+    });
+    const subText = rows.map((r, i) => (i === 2 ? { ...r, at: `${ms(i)}.5` } : r));
+    expect(await verifyChain({ anchorHash: GENESIS_HASH, fetchBatch: fetcher(subText) })).toMatchObject({ ok: false, firstBadSeq: 3 });
+    // Whole milliseconds, as a number or as text, verify.
+    const whole = rows.map((r, i) => ({ ...r, at: i % 2 ? ms(i) : String(ms(i)) }));
+    expect(await verifyChain({ anchorHash: GENESIS_HASH, fetchBatch: fetcher(whole) })).toMatchObject({ ok: true, checkedEntries: 6 });
+
+    const swapped = [rows[0], rows[2], rows[1], ...rows.slice(3)];
+    expect(await verifyChain({ anchorHash: GENESIS_HASH, fetchBatch: async (after, limit) => (after === 0 ? swapped.slice(0, limit) : []) })).toMatchObject({
+      ok: false, firstBadSeq: 2, checkedEntries: 1, reason: 'entry 2 is missing (next entry is 3)',
+    });
+    const repeated = [rows[0], rows[1], rows[1]];
+    expect(await verifyChain({ anchorHash: GENESIS_HASH, fetchBatch: async (after) => (after === 0 ? repeated : []) })).toMatchObject({
+      ok: false, firstBadSeq: 3, reason: 'entry 2 appears out of order',
+    });
+    const relinked = rows.map((r, i) => (i === 3 ? { ...r, prev_hash: GENESIS_HASH } : r));
+    expect(await verifyChain({ anchorHash: GENESIS_HASH, fetchBatch: fetcher(relinked) })).toMatchObject({
+      ok: false, firstBadSeq: 4, checkedEntries: 3, reason: 'prev_hash does not match the hash of the previous entry',
+    });
+    expect(await verifyChain({ anchorHash: GENESIS_HASH, fetchBatch: fetcher(rows) })).toEqual({ ok: true, checkedEntries: 6, firstBadSeq: null, reason: null, lastHash: rows[5].hash, lastSeq: 6 });
+  });
+
+  it('reads in batches of 5000 by default, asks for the next batch only after a full one, and reports progress', async () => {
+    const rows = chain(12);
+    const asked: Array<[number, number, number | undefined]> = [];
+    const progress: Array<[number, number]> = [];
+    const r = await verifyChain({
+      anchorHash: GENESIS_HASH, batchSize: 5, toSeq: 12,
+      fetchBatch: async (after, limit, to) => (asked.push([after, limit, to]), fetcher(rows)(after, limit, to)),
+      onProgress: (checked, last) => progress.push([checked, last]),
+    });
+    expect(r).toMatchObject({ ok: true, checkedEntries: 12, lastSeq: 12 });
+    expect(asked).toEqual([[0, 5, 12], [5, 5, 12], [10, 5, 12]]);
+    expect(progress).toEqual([[5, 5], [10, 10], [12, 12]]);
+    const defaults: number[] = [];
+    await verifyChain({ anchorHash: GENESIS_HASH, fetchBatch: async (after, limit, to) => (defaults.push(limit), fetcher(rows)(after, limit, to)) });
+    expect(defaults).toEqual([5000]);
+    // An exact multiple of the batch size needs one more (empty) read.
+    const ten: number[] = [];
+    await verifyChain({ anchorHash: GENESIS_HASH, batchSize: 5, fetchBatch: async (after, limit, to) => (ten.push(after), fetcher(rows.slice(0, 10))(after, limit, to)) });
+    expect(ten).toEqual([0, 5, 10]);
+  });
+
+  it('says where a log ends before the range asked for', async () => {
+    const rows = chain(5);
+    expect(await verifyChain({ anchorHash: GENESIS_HASH, toSeq: 7, fetchBatch: fetcher(rows) })).toEqual({
+      ok: false, checkedEntries: 5, firstBadSeq: 6, lastHash: rows[4].hash, lastSeq: 5, reason: 'the log ends at seq 5, before seq 7: entries were deleted',
+    });
+    expect(await verifyChain({ anchorHash: GENESIS_HASH, toSeq: 5, fetchBatch: fetcher(rows) })).toMatchObject({ ok: true, checkedEntries: 5 });
+    // The earliest checkpoint beyond the end is named.
+    const r = await verifyChain({ anchorHash: GENESIS_HASH, fetchBatch: fetcher(rows), expect: [{ seq: 9, hash: 'h9', what: 'checkpoint 9' }, { seq: 7, hash: 'h7', what: 'checkpoint 7' }] });
+    expect(r.reason).toBe('the log ends at seq 5, but checkpoint 7 signed seq 7: entries were deleted');
   });
 });
