@@ -127,4 +127,57 @@ describe('partner assertion verifier: claim rules', () => {
     expect(await refusal(`${Buffer.from('{no').toString('base64url')}.${token.split('.')[1]}.${s}`)).toEqual({ rule: 'header', message: 'assertion header is not base64url-encoded JSON' });
     expect(await refusal(token)).toBeNull();
   });
+
+  it('refuses by form and header before any key is looked up', async () => {
+    let lookups = 0;
+    const counting = { ...ctx(), loadPartner: async (id: string) => (lookups++, id === 'bank-a' ? bankA : null) };
+    const seg = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const body = seg({ iss: 'bank-a', sub: 'bank-a', aud: 'risk-exchange', iat: NOW, exp: NOW + 60 });
+    const header = { alg: 'EdDSA', kid: 'bank-a-ed1', typ: 'partner-auth+jwt' };
+    const cases: Array<[string, { rule: string; message: string }]> = [
+      [`${seg({ ...header, alg: 'HS256' })}.${body}.c2ln`, { rule: 'alg', message: 'header alg must be one of EdDSA, ES256, PS256' }],
+      [`${seg({ ...header, alg: undefined })}.${body}.c2ln`, { rule: 'alg', message: 'header alg must be one of EdDSA, ES256, PS256' }],
+      [`${seg({ ...header, kid: 5 })}.${body}.c2ln`, { rule: 'kid', message: 'header kid is required (1..128 characters)' }],
+      [`${seg({ ...header, crit: ['exp'] })}.${body}.c2ln`, { rule: 'header', message: 'header parameter "crit" is not allowed' }],
+      [`${seg({ ...header, b64: false })}.${body}.c2ln`, { rule: 'header', message: 'header parameter "b64" is not allowed' }],
+      [`${seg(header)}.${body}.c2l+`, { rule: 'format', message: 'assertion is not a compact JWS (three base64url segments)' }],
+      [`${seg(header)}.${body}`, { rule: 'format', message: 'assertion is not a compact JWS (three base64url segments)' }],
+      [`${seg(header)}.${body}.c2ln.eA`, { rule: 'format', message: 'assertion is not a compact JWS (three base64url segments)' }],
+    ];
+    for (const [token, expected] of cases) {
+      const e = await verifyPartnerAssertion(token, counting).then(() => null, (err: { rule: string; message: string }) => ({ rule: err.rule, message: err.message }));
+      expect([token, e]).toEqual([token, expected]);
+    }
+    expect(lookups).toBe(0);
+    // An unknown partner, an unknown kid and a wrong algorithm for a known kid read the same.
+    const unknown = { rule: 'kid', message: 'unknown partner, kid or algorithm for this kid' };
+    expect(await refusal(await sign({}, { kid: 'no-such-kid' }))).toEqual(unknown);
+    expect(await refusal(await sign({ iss: 'shop-z', sub: 'shop-z' }))).toEqual(unknown);
+    // A refused header never hides an accepted token.
+    expect(await refusal(await sign({}))).toBeNull();
+  });
+
+  it('uses the context key import when given, and only for the named key', async () => {
+    const used: string[] = [];
+    const { importJWK: imp } = await import('jose');
+    const withImport = { ...ctx(), importKey: async (k: { kid: string; alg: string; jwk: object }) => (used.push(k.kid), imp({ ...k.jwk }, k.alg)) };
+    await expect(verifyPartnerAssertion(await sign({}), withImport)).resolves.toMatchObject({ partnerId: 'bank-a' });
+    expect(used).toEqual(['bank-a-ed1']);
+  });
+
+  it('refuses a token over 8 KiB, and accepts the largest one under the limit', async () => {
+    const big = await sign({ pad: 'x'.repeat(8 * 1024) });
+    expect(await refusal(big)).toEqual({ rule: 'size', message: 'assertion is larger than 8192 bytes' });
+    const base = (await sign({ pad: '' })).length;
+    // Padding in the payload grows the token by 4/3 of its length; find one exactly at 8192.
+    let pad = Math.floor(((8192 - base) * 3) / 4);
+    let token = await sign({ pad: 'x'.repeat(pad) });
+    while (token.length < 8192) token = await sign({ pad: 'x'.repeat(++pad) });
+    while (token.length > 8192) token = await sign({ pad: 'x'.repeat(--pad) });
+    // base64url skips lengths of 1 mod 4, so the largest token may be a byte or two short of 8192.
+    expect(token.length).toBeGreaterThanOrEqual(8190);
+    expect(token.length).toBeLessThanOrEqual(8192);
+    expect(await refusal(token)).toBeNull();
+    expect(await refusal(await sign({ pad: 'x'.repeat(pad + 3) }))).toEqual({ rule: 'size', message: 'assertion is larger than 8192 bytes' });
+  });
 });
