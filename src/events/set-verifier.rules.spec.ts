@@ -1,4 +1,4 @@
-import { importJWK, SignJWT, type JWK } from 'jose';
+import { CompactSign, importJWK, SignJWT, type JWK } from 'jose';
 import vectors from '../../test/fixtures/vectors.json';
 import type { PublicJwk } from '../partners/jwk-policy';
 import { SetContext, verifySet } from './set-verifier';
@@ -135,3 +135,99 @@ describe('SET verifier: claims', () => {
     expect(await verifySet(await set('legal-request', legal), ctx)).toEqual(refused('only LEGAL partners may publish legal requests', 'access_denied'));
   });
 });
+
+describe('SET verifier: form, header and key', () => {
+  const seg = (o: unknown) => Buffer.from(typeof o === 'string' ? o : JSON.stringify(o)).toString('base64url');
+  const HEADER = { alg: 'EdDSA', kid: 'bank-a-ed1', typ: 'secevent+jwt' };
+  /** Signs raw payload text (numbers JSON cannot produce from JS, e.g. 1e400). */
+  const rawSigned = async (payload: string, header: Record<string, unknown> = HEADER) =>
+    new CompactSign(new TextEncoder().encode(payload)).setProtectedHeader(header as never).sign(await importJWK(PRIVATE, 'EdDSA'));
+  const claims = (extra: string) => `{"iss":"bank-a","aud":"risk-exchange","iat":${NOW},"jti":"j-raw","sub_id":{"format":"opaque","id":"${SUBJECT}"},"events":{"urn:risk-exchange:event:risk-signal":{"category":"other","score":0.5${extra}}}}`;
+
+  it('names each form and header rule', async () => {
+    const body = seg({ iss: 'bank-a' });
+    const cases: Array<[unknown, string, string?]> = [
+      ['', 'token is empty'],
+      [null, 'token is empty'],
+      ['a'.repeat(16 * 1024 + 1), 'token is larger than 16384 bytes'],
+      [`${seg(HEADER)}.${body}`, 'token is not a compact JWS (three base64url segments)'],
+      [`${seg(HEADER)}.${body}.c2ln.eA`, 'token is not a compact JWS (three base64url segments)'],
+      [`${seg(HEADER)}.${body}.c2l+`, 'token is not a compact JWS (three base64url segments)'],
+      [`+${seg(HEADER)}.${body}.c2ln`, 'token is not a compact JWS (three base64url segments)'],
+      [`.${body}.c2ln`, 'token is not a compact JWS (three base64url segments)'],
+      [`${seg(HEADER)}..c2ln`, 'token is not a compact JWS (three base64url segments)'],
+      [`${seg('{no')}.${body}.c2ln`, 'header is not base64url-encoded JSON'],
+      [`${seg('[1]')}.${body}.c2ln`, 'header must be a JSON object'],
+      [`${seg('null')}.${body}.c2ln`, 'header must be a JSON object'],
+      [`${seg({ ...HEADER, alg: 'HS256' })}.${body}.c2ln`, 'header alg must be one of EdDSA, ES256, PS256'],
+      [`${seg({ ...HEADER, alg: 7 })}.${body}.c2ln`, 'header alg must be one of EdDSA, ES256, PS256'],
+      [`${seg({ ...HEADER, kid: '' })}.${body}.c2ln`, 'header kid is required (1..128 characters)'],
+      [`${seg({ ...HEADER, kid: 'k'.repeat(129) })}.${body}.c2ln`, 'header kid is required (1..128 characters)'],
+      [`${seg({ ...HEADER, kid: 9 })}.${body}.c2ln`, 'header kid is required (1..128 characters)'],
+      [`${seg({ ...HEADER, typ: 'JWT' })}.${body}.c2ln`, 'header typ must be "secevent+jwt"'],
+      [`${seg({ ...HEADER, x5c: [] })}.${body}.c2ln`, 'header parameter "x5c" is not allowed'],
+      [`${seg({ ...HEADER, kid: 'k'.repeat(128) })}.${body}.c2ln`, 'kid "' + 'k'.repeat(128) + '" is not a key of partner "bank-a"', 'invalid_key'],
+      [`${seg({ ...HEADER, kid: 'k' })}.${body}.c2ln`, 'kid "k" is not a key of partner "bank-a"', 'invalid_key'],
+      [`${seg({ ...HEADER, alg: 'ES256' })}.${body}.c2ln`, 'alg ES256 does not match key "bank-a-ed1" (EdDSA)', 'invalid_key'],
+      [`${seg(HEADER)}.${body}.c2ln`, 'signature does not verify with key "bank-a-ed1"', 'invalid_key'],
+    ];
+    for (const [token, description, code = 'invalid_request'] of cases) {
+      expect([String(token).slice(0, 40), await verifySet(token, ctx)]).toEqual([String(token).slice(0, 40), { ok: false, code, description }]);
+    }
+    const revoked = { ...ctx, partner: { ...bankA, keys: bankA.keys.map((k) => ({ ...k, status: 'REVOKED' as const })) } };
+    expect(await verifySet(await signal({}), revoked)).toEqual({ ok: false, code: 'invalid_key', description: 'key "bank-a-ed1" is revoked' });
+    expect(await verifySet(await signal({}), ctx)).toMatchObject({ ok: true });
+  });
+
+  it('names payload and claim-shape rules that only raw JSON can reach', async () => {
+    expect(await verifySet(await rawSigned('{no'), ctx)).toEqual(refused('payload is not base64url-encoded JSON'));
+    expect(await verifySet(await rawSigned('[1]'), ctx)).toEqual(refused('payload must be a JSON object'));
+    expect(await verifySet(await rawSigned('"x"'), ctx)).toEqual(refused('payload must be a JSON object'));
+    for (const name of ['iss', 'aud', 'iat', 'jti', 'sub_id', 'events']) {
+      const c = JSON.parse(claims(''));
+      delete c[name];
+      expect(await verifySet(await rawSigned(JSON.stringify(c)), ctx)).toEqual(refused(`claim ${name} is required`));
+    }
+    const c = JSON.parse(claims(''));
+    expect(await verifySet(await rawSigned(JSON.stringify({ ...c, iat: 1e400 }).replace('null', '1e400')), ctx)).toEqual(refused('iat must be a NumericDate'));
+    expect(await verifySet(await rawSigned(JSON.stringify({ ...c, iat: -1 })), ctx)).toEqual(refused('iat must be a NumericDate'));
+    expect(await verifySet(await rawSigned(JSON.stringify({ ...c, iat: String(NOW) })), ctx)).toEqual(refused('iat must be a NumericDate'));
+    expect(await verifySet(await rawSigned(JSON.stringify({ ...c, events: [] })), ctx)).toEqual(refused('events must hold exactly one event'));
+    expect(await verifySet(await rawSigned(JSON.stringify({ ...c, events: { 'urn:risk-exchange:event:risk-signal': [] } })), ctx)).toEqual(refused('the event must be a JSON object'));
+    expect(await verifySet(await rawSigned(JSON.stringify({ ...c, events: { 'urn:risk-exchange:event:risk-signal': {}, 'urn:risk-exchange:event:retraction': {} } })), ctx)).toEqual(refused('events must hold exactly one event'));
+    expect(await verifySet(await rawSigned(JSON.stringify({ ...c, sub_id: null })), ctx)).toEqual(refused('sub_id must be {"format":"opaque","id":...}'));
+    expect(await verifySet(await rawSigned(JSON.stringify({ ...c, sub_id: { format: 'opaque', id: 7 } })), ctx)).toEqual(refused('sub_id.id must be 8..256 characters of [A-Za-z0-9._~:+/=-]'));
+    expect(await verifySet(await rawSigned(claims(',"observed_at":1e400')), ctx)).toEqual(refused('observed_at must be a NumericDate'));
+    expect(await verifySet(await rawSigned(claims(',"evidence":null')), ctx)).toEqual(refused('evidence must be a JSON object'));
+    expect(await verifySet(await rawSigned(claims(',"confidence":1e400')), ctx)).toEqual(refused('confidence must be a number in [0, 1]'));
+    // iat 0 is a NumericDate (then too old): the boundary is >= 0.
+    expect(await verifySet(await rawSigned(JSON.stringify({ ...c, iat: 0 })), ctx)).toEqual(refused('iat is too old'));
+    expect(await verifySet(await rawSigned(claims('')), ctx)).toMatchObject({ ok: true, event: { jti: 'j-raw', category: 'other', score: 0.5 } });
+  });
+
+  it('counts the 16 KiB limit in UTF-8 bytes, and passes anything else a verifier throws', async () => {
+    // 16384 bytes exactly is not over the limit (it then fails as a form error).
+    expect(await verifySet('a'.repeat(16 * 1024), ctx)).toEqual(refused('token is not a compact JWS (three base64url segments)'));
+    expect(await verifySet('é'.repeat(8 * 1024 + 1), ctx)).toEqual(refused('token is larger than 16384 bytes'));
+    const failing = { ...ctx, importKey: async () => { throw new Error('boom'); } };
+    expect(await verifySet(await signal({}), failing)).toEqual({ ok: false, code: 'invalid_key', description: 'signature does not verify with key "bank-a-ed1"' });
+  });
+
+  it('bounds legal texts and lift and retraction references', async () => {
+    const asLegal = { ...ctx, partner: { ...bankA, kind: 'LEGAL' } };
+    const legal = { kind: 'freeze', legal_basis: 'b', case_reference: 'c', authority: 'a' };
+    expect(await verifySet(await set('legal-request', { ...legal, legal_basis: 'x'.repeat(513) }), asLegal)).toEqual(refused('legal_basis must be 1..512 characters'));
+    expect(await verifySet(await set('legal-request', { ...legal, legal_basis: 'x'.repeat(512) }), asLegal)).toMatchObject({ ok: true });
+    expect(await verifySet(await set('legal-request', { ...legal, case_reference: undefined }), asLegal)).toEqual(refused('case_reference must be 1..128 characters'));
+    expect(await verifySet(await set('legal-request', { ...legal, justification: '' }), asLegal)).toEqual(refused('justification must be 1..4096 characters'));
+    expect(await verifySet(await set('legal-request', { ...legal, justification: 'x'.repeat(4097) }), asLegal)).toEqual(refused('justification must be 1..4096 characters'));
+    expect(await verifySet(await set('legal-request', { ...legal, kind: 'seize' }), asLegal)).toEqual(refused('kind must be one of disclosure, freeze, preservation'));
+    expect(await verifySet(await set('legal-request', { ...legal, deadline: NOW - 1 }), asLegal)).toEqual(refused('deadline must be after iat'));
+    expect(await verifySet(await set('legal-request', legal), asLegal)).toMatchObject({ ok: true, event: { legal } });
+    expect(await verifySet(await set('flag-lifted', { flag_jti: 'x'.repeat(129) }), ctx)).toEqual(refused('flag_jti is required (1..128 characters)'));
+    expect(await verifySet(await set('flag-lifted', { flag_jti: 'x'.repeat(128), reason_codes: ['ok'] }), ctx)).toMatchObject({ ok: true, event: { targetJti: 'x'.repeat(128), reasonCodes: ['ok'] } });
+    expect(await verifySet(await set('retraction', { retracts_jti: '', reason: 'error' }), ctx)).toEqual(refused('retracts_jti is required (1..128 characters)'));
+    expect(await verifySet(await set('retraction', { retracts_jti: 's', reason: 'oops' }), ctx)).toEqual(refused('reason must be one of false_positive, disputed, error, superseded'));
+  });
+});
+
