@@ -1,7 +1,7 @@
-import { importJWK, SignJWT, type JWK } from 'jose';
+import { CompactSign, importJWK, SignJWT, type JWK } from 'jose';
 import vectors from '../../test/fixtures/vectors.json';
 import type { PublicJwk } from '../partners/jwk-policy';
-import { AssertionPartner, verifyPartnerAssertion } from './assertion-verifier';
+import { AssertionError, AssertionPartner, verifyPartnerAssertion } from './assertion-verifier';
 
 // Rules of profile section 2 checked one at a time, each with the rule and message that refuse
 // it. Tokens are signed here with the vectors' test key, so the signature always verifies and
@@ -181,3 +181,44 @@ describe('partner assertion verifier: claim rules', () => {
     expect(await refusal(await sign({ pad: 'x'.repeat(pad + 3) }))).toEqual({ rule: 'size', message: 'assertion is larger than 8192 bytes' });
   });
 });
+
+describe('partner assertion verifier: edges', () => {
+  it('names a missing bearer, and measures size and form exactly', async () => {
+    expect(await refusal('')).toEqual({ rule: 'bearer', message: 'missing bearer assertion' });
+    expect(await refusal(undefined as unknown as string)).toEqual({ rule: 'bearer', message: 'missing bearer assertion' });
+    expect(await refusal('a'.repeat(8192))).toEqual({ rule: 'format', message: 'assertion is not a compact JWS (three base64url segments)' });
+    expect(await refusal('a'.repeat(8193))).toEqual({ rule: 'size', message: 'assertion is larger than 8192 bytes' });
+    const token = await sign({});
+    expect(await refusal(`+${token}`)).toEqual({ rule: 'format', message: 'assertion is not a compact JWS (three base64url segments)' });
+    expect(await refusal(token)).toBeNull();
+  });
+
+  it('accepts a kid of 128 characters as a kid (then looks it up), and checks iss against the whole pattern', async () => {
+    expect(await refusal(await sign({}, { kid: 'k'.repeat(128) }))).toEqual({ rule: 'kid', message: 'unknown partner, kid or algorithm for this kid' });
+    expect(await refusal(await sign({ iss: '_bank-a', sub: '_bank-a' }))).toEqual({ rule: 'iss', message: 'claim iss is not a partner id' });
+    expect(await refusal(await sign({ iss: 'bank-a_', sub: 'bank-a_' }))).toEqual({ rule: 'iss', message: 'claim iss is not a partner id' });
+    expect(await refusal(await sign({ iss: 'b', sub: 'b' }))).toEqual({ rule: 'iss', message: 'claim iss is not a partner id' });
+  });
+
+  it('names the partner and the key in status refusals', async () => {
+    const ctxWith = (p: AssertionPartner) => ({ ...ctx(), loadPartner: async () => p });
+    const token = await sign({});
+    await expect(verifyPartnerAssertion(token, ctxWith({ ...bankA, status: 'SUSPENDED' }))).rejects.toMatchObject({ rule: 'partner-status', message: 'partner "bank-a" is suspended' });
+    await expect(verifyPartnerAssertion(token, ctxWith({ ...bankA, keys: bankA.keys.map((k) => ({ ...k, status: 'REVOKED' as const })) }))).rejects.toMatchObject({ rule: 'key-revoked', message: 'key "bank-a-ed1" is revoked' });
+    const err = await verifyPartnerAssertion('', ctx()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AssertionError);
+    expect((err as Error).name).toBe('AssertionError');
+  });
+
+  it('refuses time claims that JSON can only carry as raw numbers (1e400 is Infinity)', async () => {
+    const raw = async (payload: string) =>
+      new CompactSign(new TextEncoder().encode(payload)).setProtectedHeader({ alg: 'EdDSA', kid: 'bank-a-ed1', typ: 'partner-auth+jwt' }).sign(await importJWK(PRIVATE, 'EdDSA'));
+    const body = (iat: string, exp: string) => `{"iss":"bank-a","sub":"bank-a","aud":"risk-exchange","iat":${iat},"exp":${exp}}`;
+    expect(await refusal(await raw(body('1e400', String(NOW + 60))))).toEqual({ rule: 'iat', message: 'claim iat is required (NumericDate)' });
+    expect(await refusal(await raw(body(String(NOW), '1e400')))).toEqual({ rule: 'exp', message: 'claim exp is required (NumericDate)' });
+    expect(await refusal(await raw('[1]'))).toEqual({ rule: 'payload', message: 'assertion payload must be a JSON object' });
+    expect(await refusal(await raw('"text"'))).toEqual({ rule: 'payload', message: 'assertion payload must be a JSON object' });
+    expect(await refusal(await raw(body(String(NOW), String(NOW + 60))))).toBeNull();
+  });
+});
+
