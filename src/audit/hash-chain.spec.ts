@@ -15,6 +15,16 @@ function chain(n: number): StoredAuditRow[] {
 const fetcher = (rows: StoredAuditRow[]) => async (after: number, limit: number, to?: number) =>
   rows.filter((r) => Number(r.seq) > after && (to === undefined || Number(r.seq) <= to)).slice(0, limit);
 
+// Mutants left alive by `npm run mutation` in hash-chain.ts, all equivalent:
+// - `typeof row.at === 'string'` -> true (both places): for a number the digit test on its text
+//   matches and Number() gives it back, so nothing changes.
+// - the digit regexes without ^ or $, or with the fraction made mandatory: the rows come from
+//   fetchAuditRows (epoch ms as a number) or pg (a Date, or digits as text), never from text that
+//   ends or starts with digits and holds anything else; whole-ms digits give the same Date either way.
+// - `o.expect ?? []` -> a one-element array: it maps to a Map entry under `undefined`, never looked up.
+// - `record.seq > expectedSeq` -> `>=` in the missing/out-of-order message: equality is excluded by
+//   the enclosing `record.seq !== expectedSeq`.
+// - `o.toSeq !== undefined &&` -> true: `lastSeq < undefined` is false anyway.
 describe('audit hash chain', () => {
   it('serializes canonically (RFC 8785): sorted keys, no whitespace', () => {
     expect(canonicalEntry({ seq: 1, at: '2026-11-26T05:00:00.000Z', actor: 'system', action: 'partner.register', target: 'operator', details: { z: 1, a: [true, null, 'é'] } })).toBe(
@@ -99,7 +109,7 @@ describe('audit hash chain', () => {
     const row = { seq: '3', actor: 'a', action: 'x', target: null, details: {}, prev_hash: '', hash: '' };
     const iso = '2026-11-26T05:00:01.250Z';
     const ms = Date.parse(iso);
-    for (const at of [new Date(ms), ms, String(ms), iso]) {
+    for (const at of [new Date(ms), ms, String(ms), iso, `${ms}.25`]) {
       expect(recordOf({ ...row, at })).toEqual({ seq: 3, at: iso, actor: 'a', action: 'x', target: null, details: {} });
     }
   });
@@ -112,8 +122,10 @@ describe('audit hash chain', () => {
       ok: false, checkedEntries: 2, firstBadSeq: 3, lastHash: rows[1].hash, lastSeq: 2,
       reason: 'the timestamp has sub-millisecond digits that were never hashed (the entry was altered)',
     });
-    const subText = rows.map((r, i) => (i === 2 ? { ...r, at: `${ms(i)}.5` } : r));
-    expect(await verifyChain({ anchorHash: GENESIS_HASH, fetchBatch: fetcher(subText) })).toMatchObject({ ok: false, firstBadSeq: 3 });
+    for (const frac of ['.5', '.25']) {
+      const subText = rows.map((r, i) => (i === 2 ? { ...r, at: `${ms(i)}${frac}` } : r));
+      expect(await verifyChain({ anchorHash: GENESIS_HASH, fetchBatch: fetcher(subText) })).toMatchObject({ ok: false, firstBadSeq: 3 });
+    }
     // Whole milliseconds, as a number or as text, verify.
     const whole = rows.map((r, i) => ({ ...r, at: i % 2 ? ms(i) : String(ms(i)) }));
     expect(await verifyChain({ anchorHash: GENESIS_HASH, fetchBatch: fetcher(whole) })).toMatchObject({ ok: true, checkedEntries: 6 });
