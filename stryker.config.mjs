@@ -1,7 +1,9 @@
 // Mutation testing of the pure modules (issue 12): `npm run mutation`. Reports go to
 // bench/results/mutation.{json,html}; the run fails under 85 %. Concurrency 2: the machine has
 // two cores shared with other work. Incremental: a rerun only tests mutants whose code or
-// covering specs changed since bench/results/mutation-incremental.json.
+// covering specs changed since bench/results/mutation-incremental.json. Module-level (static)
+// mutants such as the permission table or regex constants keep their old result in an
+// incremental run even when a new spec kills them: `npm run mutation -- --force` retests all.
 export default {
   packageManager: 'npm',
   testRunner: 'jest',

@@ -26,6 +26,10 @@ const refusal = async (token: string, now = NOW) => {
   return e && { rule: e.rule, message: e.message };
 };
 
+// Mutants left alive by `npm run mutation` in assertion-verifier.ts, all equivalent:
+// - `typeof v === 'number'` / `typeof header.alg !== 'string'` dropped: Number.isFinite and
+//   ALLOWED_ALGS.includes refuse the same non-numbers and non-strings.
+// - `{ algorithms: [key.alg] }` -> `{}`: the header alg was already checked equal to the key's.
 describe('partner assertion verifier: claim rules', () => {
   it('accepts the baseline token these cases vary, and returns exactly what it verified', async () => {
     await expect(verifyPartnerAssertion(await sign({ jti: 'j-1' }), ctx())).resolves.toEqual({ partnerId: 'bank-a', kid: 'bank-a-ed1', jti: 'j-1', exp: NOW + 120 });

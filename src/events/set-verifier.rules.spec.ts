@@ -231,3 +231,46 @@ describe('SET verifier: form, header and key', () => {
   });
 });
 
+describe('SET verifier: the last boundaries mutation testing found', () => {
+  it('bounds jti and txn at 1 and 128 characters and requires strings', async () => {
+    expect(await verifySet(await signal({}, { jti: 'j' }), ctx)).toMatchObject({ ok: true, event: { jti: 'j' } });
+    expect(await verifySet(await signal({}, { jti: 5 }), ctx)).toEqual(refused('jti must be 1..128 characters'));
+    expect(await verifySet(await signal({}, { txn: 'x' }), ctx)).toMatchObject({ ok: true, event: { txn: 'x' } });
+    expect(await verifySet(await signal({}, { txn: 't'.repeat(128) }), ctx)).toMatchObject({ ok: true, event: { txn: 't'.repeat(128) } });
+    expect(await verifySet(await signal({}, { txn: 5 }), ctx)).toEqual(refused('txn must be 1..128 characters'));
+    expect(await verifySet(await signal({}, { sub_id: { format: 'opaque', id: 12345678 } }), ctx)).toEqual(refused('sub_id.id must be 8..256 characters of [A-Za-z0-9._~:+/=-]'));
+  });
+
+  it('refuses a reason-code list with one bad code among good ones, and keeps a flag\'s own distribution', async () => {
+    expect(await verifySet(await signal({ reason_codes: ['ok', 'Bad'] }), ctx)).toEqual(refused('reason_codes must be at most 16 strings matching ^[a-z0-9_]{1,64}$'));
+    expect(await verifySet(await signal({ reason_codes: ['ok', 7] }), ctx)).toEqual(refused('reason_codes must be at most 16 strings matching ^[a-z0-9_]{1,64}$'));
+    expect(await verifySet(await flag({ distribution: 'issuer_only' }), ctx)).toMatchObject({ ok: true, event: { distribution: 'issuer_only' } });
+  });
+
+  it('requires legal_basis and authority, and adds no deadline or justification that was not sent', async () => {
+    const asLegal = { ...ctx, partner: { ...bankA, kind: 'LEGAL' } };
+    const legal = { kind: 'preservation', legal_basis: 'b', case_reference: 'c', authority: 'a' };
+    expect(await verifySet(await set('legal-request', { ...legal, legal_basis: undefined }), asLegal)).toEqual(refused('legal_basis must be 1..512 characters'));
+    expect(await verifySet(await set('legal-request', { ...legal, authority: undefined }), asLegal)).toEqual(refused('authority must be 1..256 characters'));
+    const v = await verifySet(await set('legal-request', legal), asLegal);
+    expect(v.ok && v.event.legal).toEqual(legal);
+  });
+
+  it('lets an error that is not a refusal through (a broken context is a bug, not a verdict)', async () => {
+    const broken = { ...ctx, partner: { ...bankA, keys: null as never } };
+    await expect(verifySet(await signal({}), broken)).rejects.toBeInstanceOf(TypeError);
+    expect(await verifySet(await signal({}), ctx)).toMatchObject({ ok: true });
+  });
+});
+
+// Mutants left alive by `npm run mutation` in set-verifier.ts, all equivalent:
+// - `typeof x !== 'string'` / `typeof v === 'number'` dropped where the next test (Number.isFinite,
+//   .includes, a regex on 8+ characters, `.length` comparisons of undefined) refuses the same values.
+// - `{ algorithms: [key.alg] }` -> `{}`: the header alg already equals the key's, and the key is
+//   imported for that alg only.
+// - the aud check with `Array.isArray` made true: a one-character string would have to equal the audience.
+// - `'utf8'` emptied in Buffer.byteLength: UTF-8 is the default.
+// - boundedText's `v === undefined && !required`: every caller passes required = true, and a given
+//   justification is checked whatever the flag.
+// - `e.observedAt !== null &&` made true: `null > iat` is false.
+

@@ -24,6 +24,10 @@ const modulus = (bits: number, zeros = 0) => {
   return b64(bytes);
 };
 
+// Mutants left alive by `npm run mutation` in jwk-policy.ts, all equivalent:
+// - `value.length === 0` dropped in b64urlBytes: the base64url regex needs one character anyway.
+// - `String(jwk.n ?? '')` with another fallback: b64urlBytes('n', ...) refuses a missing n first.
+// - rsaModulusBits' `i < modulus.length` made true or `<=`: past the end, modulus[i] is undefined, not 0.
 describe('JWK policy: every rule by its message', () => {
   it('stores exactly the public members of each key type, with use "sig" and the alg of its type', () => {
     expect(validatePublicJwk({ ...ED, use: undefined, alg: undefined, extra: 1 })).toEqual({ kty: 'OKP', crv: 'Ed25519', x: ED.x, kid: ED.kid, alg: 'EdDSA', use: 'sig' });
@@ -58,6 +62,8 @@ describe('JWK policy: every rule by its message', () => {
     expect(refusal({ ...EC, crv: 'P-384' })).toBe('curve "P-384" is not allowed; EC keys must be P-256');
     expect(refusal({ ...EC, x: b64(Buffer.alloc(33, 9)) })).toBe('P-256 "x" and "y" must be 32 bytes each');
     expect(refusal({ ...EC, y: b64(Buffer.alloc(31, 9)) })).toBe('P-256 "x" and "y" must be 32 bytes each');
+    expect(refusal({ ...EC, x: '' })).toBe('member "x" must be a non-empty base64url string');
+    expect(refusal({ ...EC, y: '' })).toBe('member "y" must be a non-empty base64url string');
     expect(refusal({ ...EC, alg: 'EdDSA' })).toBe('alg "EdDSA" is not allowed for kty EC; use ES256');
     expect(refusal({ ...RSA, alg: 'RS256' })).toBe('alg "RS256" is not allowed for kty RSA; use PS256');
     expect(refusal({ ...RSA, n: undefined })).toBe('member "n" must be a non-empty base64url string');

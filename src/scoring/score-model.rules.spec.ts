@@ -7,6 +7,11 @@ const DAY = 86_400;
 const sig = (o: Partial<SignalInput>): SignalInput => ({ eventId: 'e', issuer: 'bank-a', category: 'cash_out', score: 1, confidence: 1, trustWeight: 1, observedAt: NOW, issuedAt: NOW, ...o });
 const base = { corroboratingPartners: 0, repeat: false, bankFreezeOrClose: false, legalFreeze: false };
 
+// Mutants left alive by `npm run mutation` in score-model.ts, all equivalent:
+// - `s.eventId > seen.eventId` -> `>=`: equal only for the same event given twice.
+// - issuers multiplied in insertion order instead of sorted: the same product up to float
+//   rounding in the last bit (the sort is there to make it bit-for-bit stable).
+// - atLeast's comparison (`>` or always the floor): ladder calls it only below RESTRICT.
 describe('score model: edges', () => {
   it('clamps every factor to [0, 1], and a non-finite one to 0', () => {
     expect(signalStrength(sig({ score: 2, confidence: 1.5, trustWeight: 7 }), NOW)).toBe(1);
@@ -40,6 +45,11 @@ describe('score model: edges', () => {
     for (const order of [[older, newer], [newer, older]]) {
       expect(mergeSignals(order, NOW).contributions.map((c) => c.eventId)).toEqual(['b']);
     }
+    // The later one wins even when its id sorts first.
+    const olderHighId = sig({ eventId: 'z', score: 0.9, issuedAt: NOW - 10 });
+    for (const order of [[olderHighId, newer], [newer, olderHighId]]) {
+      expect(mergeSignals(order, NOW).contributions.map((c) => c.eventId)).toEqual(['b']);
+    }
     const tieLow = sig({ eventId: 'x1', score: 0.9 });
     const tieHigh = sig({ eventId: 'x2', score: 0.2 });
     for (const order of [[tieLow, tieHigh], [tieHigh, tieLow]]) {
@@ -58,6 +68,11 @@ describe('score model: edges', () => {
     expect(r.score).toBe(0.8125);
     expect(r.tier).toBe('RESTRICT');
     expect(r.corroboratingPartners).toBe(2);
+    // Equal strengths by event id, whatever the input order.
+    const equal = ['d', 'b', 'a', 'c'].map((id, i) => sig({ eventId: id, issuer: `p-${i}`, score: 0.5 }));
+    for (const order of [equal, [...equal].reverse(), [equal[2], equal[0], equal[3], equal[1]]]) {
+      expect(mergeSignals(order, NOW).contributions.map((c) => c.eventId)).toEqual(['a', 'b', 'c', 'd']);
+    }
     expect(mergeSignals([], NOW)).toEqual({ score: 0, contributions: [], issuerStrength: {}, corroboratingPartners: 0, tier: 'NONE' });
   });
 
