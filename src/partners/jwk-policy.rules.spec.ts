@@ -3,7 +3,7 @@ import { isWeakEd25519, JwkPolicyError, parseJwk, parseJwks, validatePublicJwk }
 
 // Each key rule of profile section 1 with the exact message that names it, and the exact stored
 // form of each accepted key type.
-const [ED, EC, RSA] = vectors.partners['bank-a'].keys as Array<Record<string, string>>;
+const [ED, EC, RSA] = vectors.partners['bank-a'].keys as unknown as Array<Record<string, string>>;
 const refusal = (input: unknown): string | null => {
   try {
     validatePublicJwk(input);
