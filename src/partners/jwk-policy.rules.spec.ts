@@ -57,6 +57,8 @@ describe('JWK policy: every rule by its message', () => {
     expect(refusal({ ...ED, x: b64(Buffer.alloc(31, 9)) })).toBe('an Ed25519 "x" must be 32 bytes');
     expect(refusal({ ...ED, x: '' })).toBe('member "x" must be a non-empty base64url string');
     expect(refusal({ ...ED, x: 'a+b/' })).toBe('member "x" must be a non-empty base64url string');
+    expect(refusal({ ...ED, x: `+${ED.x}` })).toBe('member "x" must be a non-empty base64url string');
+    expect(refusal({ ...ED, x: `${ED.x}+` })).toBe('member "x" must be a non-empty base64url string');
     expect(refusal({ ...ED, x: 5 })).toBe('member "x" must be a non-empty base64url string');
     expect(refusal({ ...ED, alg: 'ES256' })).toBe('alg "ES256" is not allowed for kty OKP; use EdDSA');
     expect(refusal({ ...EC, crv: 'P-384' })).toBe('curve "P-384" is not allowed; EC keys must be P-256');

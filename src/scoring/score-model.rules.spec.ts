@@ -12,6 +12,10 @@ const base = { corroboratingPartners: 0, repeat: false, bankFreezeOrClose: false
 // - issuers multiplied in insertion order instead of sorted: the same product up to float
 //   rounding in the last bit (the sort is there to make it bit-for-bit stable).
 // - atLeast's comparison (`>` or always the floor): ladder calls it only below RESTRICT.
+// - the event-id tie-break returning 0 instead of 1 (or `<=`/`>=`): ids are distinct, and V8's
+//   sort only asks whether the comparator is negative, so "after" and "equal" sort alike.
+// - the "NONE" tier name emptied (static): no input reaches NONE's name through a lookup that
+//   a spec could tell from ''; ladder and tierOf return the literals, not TIERS entries.
 describe('score model: edges', () => {
   it('clamps every factor to [0, 1], and a non-finite one to 0', () => {
     expect(signalStrength(sig({ score: 2, confidence: 1.5, trustWeight: 7 }), NOW)).toBe(1);
