@@ -14,6 +14,8 @@ const common = {
   transformIgnorePatterns: [],
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
   testEnvironment: 'node',
+  // Stryker's sandboxes (npm run mutation) hold a copy of the project: never load from them.
+  modulePathIgnorePatterns: ['<rootDir>/.stryker-tmp/'],
 };
 module.exports = {
   projects: [

@@ -89,9 +89,13 @@ async function drive(port: number, auth: () => Promise<string>, batches: string[
       for (;;) {
         const i = next++;
         if (i >= batches.length) return;
-        const res = await gql(port, await auth(), 'mutation($t: [String!]!) { publishEvents(tokens: $t) { status } }', { t: batches[i] });
+        const res = await gql(port, await auth(), 'mutation($t: [String!]!) { publishEvents(tokens: $t) { status description } }', { t: batches[i] });
         if (res.errors) throw new Error(JSON.stringify(res.errors));
-        accepted += res.data.publishEvents.filter((r: { status: string }) => r.status === 'ACCEPTED').length;
+        // Every token is fresh and valid: anything but ACCEPTED is an error, and fails the run
+        // rather than counting as fast work.
+        const refused = res.data.publishEvents.filter((r: { status: string }) => r.status !== 'ACCEPTED');
+        if (refused.length) throw new Error(`${refused.length} of ${batches[i].length} tokens not accepted: ${JSON.stringify(refused[0])}`);
+        accepted += batches[i].length;
       }
     }),
   );

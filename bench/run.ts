@@ -11,8 +11,7 @@ import { benchIngest } from './ingest-bench';
 import { benchVisibility } from './sharing-bench';
 import { benchScores } from './score-bench';
 import { benchFlags } from './flags-bench';
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const autocannon = require('autocannon') as (opts: Record<string, unknown>) => Promise<any>;
+import { checkedLoad, report } from './checked-load';
 
 const ROOT = path.join(__dirname, '..', '..');
 const MAIN = path.join(ROOT, 'dist', 'src', 'main.js');
@@ -89,8 +88,15 @@ async function main(): Promise<void> {
   if (want('audit')) await onDatabase('audit', async (u) => Object.assign(results, await benchAudit(u, Number(process.env.BENCH_AUDIT_ENTRIES || 1_000_000))));
 
   const out = path.join(ROOT, 'bench', 'results', ONLY.length ? 'partial.json' : 'latest.json');
+  const failedRuns = Object.entries(results).filter(([k, v]) => /_(failed|transport_errors)$/.test(k) && v !== 0).map(([k]) => k.replace(/_(failed|transport_errors)$/, ''));
+  results.errors = [...new Set(failedRuns)];
   fs.writeFileSync(out, JSON.stringify(results, null, 2) + '\n');
   log(`wrote ${out}`);
+  // A run with failed responses is not a measurement: say so, and exit non-zero.
+  if (failedRuns.length) {
+    log(`RUN HAD ERRORS in ${[...new Set(failedRuns)].join(', ')}: no throughput reported for them`);
+    process.exitCode = 1;
+  }
 }
 
 /** Runs a scenario on a fresh database of its own, dropped afterwards. */
@@ -140,18 +146,14 @@ async function benchMe(results: Record<string, unknown>, port: number): Promise<
       .setIssuedAt(now).setExpirationTime(now + 300)
       .sign(await importJWK({ ...(await exportJWK(privateKey)), alg: 'EdDSA' }, 'EdDSA'));
     log(`autocannon: 50 connections, ${DURATION} s, authenticated { me { id } } on PostgreSQL`);
-    const r = await autocannon({
+    const r = await checkedLoad({
       url: `http://127.0.0.1:${port}/graphql`,
-      connections: 50,
       duration: DURATION,
-      method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ query: '{ me { id } }' }),
+      body: () => JSON.stringify({ query: '{ me { id } }' }),
+      isOk: (d) => d.me?.id === 'operator',
     });
-    results.me_req_per_s = Math.round(r.requests.average);
-    results.me_p99_ms = r.latency.p99;
-    results.me_non_2xx = r.non2xx;
-    log(`me: ${results.me_req_per_s} req/s, p99 ${results.me_p99_ms} ms, non-2xx ${r.non2xx}`);
+    Object.assign(results, report('me', r, log, 'me'));
     await stop(g.proc);
   } finally {
     await withPg((c) => c.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`));

@@ -54,6 +54,9 @@ export async function benchVisibility(databaseUrl: string): Promise<Record<strin
     const p50Plain = await time(plain, 200);
     const p50Filtered = await time(filtered, 200);
     const visible = (await filtered.getRawMany()).length;
+    // A query that reads nothing would time as a fast one: both must return rows.
+    const plainRows = (await plain.getRawMany()).length;
+    if (plainRows !== 100 || visible === 0) throw new Error(`visibility bench: expected 100 rows unfiltered and some visible, got ${plainRows} and ${visible}`);
     log(`signals read, 1,000 events on the subject, first 100: ${p50Plain.toFixed(2)} ms without the visibility filter, ${p50Filtered.toFixed(2)} ms with it and masking (${visible} visible to the grantee); overhead ${(p50Filtered - p50Plain).toFixed(2)} ms`);
     return { visibility_plain_p50_ms: round(p50Plain), visibility_filtered_p50_ms: round(p50Filtered), visibility_overhead_ms: round(p50Filtered - p50Plain) };
   } finally {

@@ -5,6 +5,8 @@ import { AuthFailureRecorder } from '../src/audit/auth-failures';
 import { AuditService } from '../src/audit/audit.service';
 import { AuditAction } from '../src/audit/audit.actions';
 import { SignJWT, importJWK } from 'jose';
+import { fetchAuditRows } from '../src/audit/chain-io';
+import { entryHash, recordOf } from '../src/audit/hash-chain';
 
 const ENTRIES = `query($filter: AuditLogFilter, $first: Int, $after: String) {
   auditLog(filter: $filter, first: $first, after: $after) { edges { cursor node { seq actor action target details prevHash hash } } pageInfo { hasNextPage endCursor } } }`;
@@ -118,7 +120,8 @@ describe('tamper-evident audit log (e2e)', () => {
       after = res.data.auditLog.pageInfo.endCursor;
     }
     const [{ n }] = await ds.query(`SELECT count(*)::int AS n FROM audit_log WHERE action = 'partner.register' AND actor = 'operator'`);
-    expect(n).toBeGreaterThan(50);
+    // bank-a and shop-b (setup), the refused duplicate, and the 50 concurrent registrations.
+    expect(n).toBe(53);
     expect(seen).toHaveLength(n);
     expect(new Set(seen).size).toBe(n);
     expect([...seen].sort((a, b) => b - a)).toEqual(seen);
@@ -214,5 +217,82 @@ describe('tamper-evident audit log (e2e)', () => {
     const tail = await verify(8, kept.seq);
     expect(tail).toMatchObject({ ok: false, firstBadSeq: kept.seq - 2 });
     expect(tail.reason).toMatch(/entries were deleted/);
+  });
+});
+
+describe('audit log rewritten by someone with database access (e2e)', () => {
+  let db: TestDatabase;
+  let gw: TestGateway;
+  let ds: DataSource;
+  let bank: TestKey;
+
+  beforeAll(async () => {
+    db = await TestDatabase.create();
+    gw = await TestGateway.start(db, { AUDIT_CHECKPOINT_EVERY: '100000', AUDIT_CHECKPOINT_SECONDS: '0' });
+    ds = gw.app.get(DataSource);
+    bank = await gw.registerPartner('bank-a', 'BANK');
+  });
+  afterAll(async () => {
+    await gw?.close();
+    await db?.drop();
+  });
+
+  const checkpoint = async () => {
+    const res = await gw.asOperator('mutation { createAuditCheckpoint { seq hash jws } }');
+    expect(res.errors).toBeUndefined();
+    return res.data!.createAuditCheckpoint as { seq: number; hash: string; jws: string };
+  };
+  const verifyKept = async (jws: string) => {
+    const res = await gw.as('bank-a', bank, VERIFY_CP, { cp: jws });
+    expect(res.errors).toBeUndefined();
+    return res.data!.verifyAuditCheckpoint;
+  };
+  const verifyAll = async () => {
+    const res = await gw.asOperator(VERIFY, {});
+    expect(res.errors).toBeUndefined();
+    return res.data!.verifyAudit;
+  };
+
+  it('rewrites one entry and recomputes every later hash: the signed checkpoint a partner kept names the cut', async () => {
+    const early = await checkpoint();
+    await gw.registerPartner('shop-b', 'ECOMMERCE');
+    const [{ seq: target }] = await ds.query(`SELECT seq FROM audit_log WHERE action = 'partner.register' AND target = 'shop-b' AND details->>'outcome' = 'ok'`);
+    const victim = Number(target);
+    await gw.registerPartner('scorer-c', 'INTERNAL_SCORER');
+    const kept = await checkpoint();
+    expect(victim).toBeGreaterThan(early.seq);
+    expect(kept.seq).toBeGreaterThan(victim);
+    expect(await verifyKept(kept.jws)).toEqual({ ok: true, checkedEntries: kept.seq, firstBadSeq: null, reason: null });
+
+    // The DBA, as superuser: triggers off, the entry rewritten, the chain re-linked with the
+    // published algorithm from that entry to the head, triggers on.
+    await ds.transaction(async (tx) => {
+      await tx.query('ALTER TABLE audit_log DISABLE TRIGGER USER');
+      await tx.query(`UPDATE audit_log SET details = jsonb_set(details, '{kind}', '"LEGAL"') WHERE seq = $1`, [victim]);
+      let prev = ((await tx.query('SELECT hash FROM audit_log WHERE seq = $1', [victim - 1])) as Array<{ hash: string }>)[0].hash;
+      const rows = await fetchAuditRows((q, p) => tx.query(q, p), victim - 1, 1_000_000);
+      for (const row of rows) {
+        const hash = entryHash(prev, recordOf(row));
+        await tx.query('UPDATE audit_log SET prev_hash = $1, hash = $2 WHERE seq = $3', [prev, hash, row.seq]);
+        prev = hash;
+      }
+      await tx.query('ALTER TABLE audit_log ENABLE TRIGGER USER');
+    });
+    expect((await ds.query('SELECT details FROM audit_log WHERE seq = $1', [victim]))[0].details.kind).toBe('LEGAL');
+
+    // The stored checkpoint (signed, so the DBA could not re-sign it) catches it...
+    expect(await verifyAll()).toEqual({ ok: false, checkedEntries: kept.seq - 1, firstBadSeq: kept.seq, reason: `hash differs from the one signed in checkpoint ${kept.seq}` });
+    // ...and so does the copy a partner kept, even once the stored checkpoints are gone too.
+    await ds.transaction(async (tx) => {
+      await tx.query('ALTER TABLE audit_checkpoint DISABLE TRIGGER USER');
+      await tx.query('DELETE FROM audit_checkpoint');
+      await tx.query('ALTER TABLE audit_checkpoint ENABLE TRIGGER USER');
+    });
+    // With no signed checkpoint left in the database, the re-linked chain is self-consistent:
+    // that is why partners keep checkpoints.
+    expect(await verifyAll()).toMatchObject({ ok: true, firstBadSeq: null });
+    expect(await verifyKept(kept.jws)).toEqual({ ok: false, checkedEntries: kept.seq - 1, firstBadSeq: kept.seq, reason: `hash differs from the one signed in the checkpoint (seq ${kept.seq})` });
+    // A checkpoint kept from before the rewritten entry still verifies.
+    expect(await verifyKept(early.jws)).toEqual({ ok: true, checkedEntries: early.seq, firstBadSeq: null, reason: null });
   });
 });

@@ -35,7 +35,9 @@ describe('signed events: publish, store, deduplicate (e2e)', () => {
     const ev = (await gw.as('bank-a', bank, EVENT, { id: res.data!.publishEvents[0].eventId })).data!.event;
     expect(ev).toMatchObject({ issuer: 'bank-a', jti: 'sig-1', subject: SUBJECT, type: 'RISK_SIGNAL', category: 'cash_out', score: 0.8, confidence: 0.9, reasonCodes: ['burst_large_txn'], distribution: 'granted', status: 'ACTIVE', token });
     expect(JSON.parse(ev.evidence)).toEqual({ txn_count: 14 });
-    expect(new Date(ev.expiresAt).getTime()).toBeGreaterThan(Date.now() + 170 * 86_400_000); // cash_out default: 180 days
+    // cash_out default: exactly 180 days after iat.
+    const { iat } = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString());
+    expect(new Date(ev.expiresAt).getTime()).toBe((iat + 180 * 86_400) * 1000);
   });
 
   it('answers DUPLICATE for the same bytes and refuses a reused jti with another token', async () => {
@@ -138,7 +140,10 @@ describe('signed events: publish, store, deduplicate (e2e)', () => {
       if (!res.data.myEvents.pageInfo.hasNextPage) break;
       after = res.data.myEvents.pageInfo.endCursor;
     }
-    expect(all.length).toBeGreaterThan(60);
+    // Every one of bank-a's events, and only those.
+    const [{ n }] = await gw.app.get(DataSource).query(`SELECT count(*)::int AS n FROM event WHERE issuer = 'bank-a'`);
+    expect(n).toBeGreaterThan(60);
+    expect(all.length).toBe(n);
     expect(new Set(all.map((e) => e.id)).size).toBe(all.length);
     expect(all.every((e) => e.issuer === 'bank-a')).toBe(true);
     const retracted = await gw.as('bank-a', bank, q, { f: { status: 'RETRACTED' } });
