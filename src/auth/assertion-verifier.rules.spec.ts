@@ -139,8 +139,8 @@ describe('partner assertion verifier: claim rules', () => {
     const body = seg({ iss: 'bank-a', sub: 'bank-a', aud: 'risk-exchange', iat: NOW, exp: NOW + 60 });
     const header = { alg: 'EdDSA', kid: 'bank-a-ed1', typ: 'partner-auth+jwt' };
     const cases: Array<[string, { rule: string; message: string }]> = [
-      [`${seg({ ...header, alg: 'HS256' })}.${body}.c2ln`, { rule: 'alg', message: 'header alg must be one of EdDSA, ES256, PS256' }],
-      [`${seg({ ...header, alg: undefined })}.${body}.c2ln`, { rule: 'alg', message: 'header alg must be one of EdDSA, ES256, PS256' }],
+      [`${seg({ ...header, alg: 'HS256' })}.${body}.c2ln`, { rule: 'alg', message: 'header alg must be one of EdDSA, ES256, PS256, RS256' }],
+      [`${seg({ ...header, alg: undefined })}.${body}.c2ln`, { rule: 'alg', message: 'header alg must be one of EdDSA, ES256, PS256, RS256' }],
       [`${seg({ ...header, kid: 5 })}.${body}.c2ln`, { rule: 'kid', message: 'header kid is required (1..128 characters)' }],
       [`${seg({ ...header, crit: ['exp'] })}.${body}.c2ln`, { rule: 'header', message: 'header parameter "crit" is not allowed' }],
       [`${seg({ ...header, b64: false })}.${body}.c2ln`, { rule: 'header', message: 'header parameter "b64" is not allowed' }],

@@ -67,7 +67,8 @@ describe('JWK policy: every rule by its message', () => {
     expect(refusal({ ...EC, x: '' })).toBe('member "x" must be a non-empty base64url string');
     expect(refusal({ ...EC, y: '' })).toBe('member "y" must be a non-empty base64url string');
     expect(refusal({ ...EC, alg: 'EdDSA' })).toBe('alg "EdDSA" is not allowed for kty EC; use ES256');
-    expect(refusal({ ...RSA, alg: 'RS256' })).toBe('alg "RS256" is not allowed for kty RSA; use PS256');
+    expect(refusal({ ...RSA, alg: 'RS384' })).toBe('alg "RS384" is not allowed for kty RSA; use PS256 or RS256');
+    expect(refusal({ ...RSA, alg: 'RS256' })).toBeNull();
     expect(refusal({ ...RSA, n: undefined })).toBe('member "n" must be a non-empty base64url string');
     expect(refusal({ ...RSA, e: undefined })).toBe('member "e" must be a non-empty base64url string');
     expect(refusal({ ...RSA, e: 'AQAC' })).toBe('RSA public exponent "e" must be 65537 ("AQAB")');
