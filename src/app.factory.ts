@@ -11,6 +11,7 @@ import { AppConfig } from './config/config';
 import { createLogger, NestPinoLogger } from './observability/logger';
 import { MetricsService } from './observability/metrics';
 import { GRAPHQL_LIMITS, tooManyTokens } from './graphql/limits';
+import { installResilience } from './resilience/resilience.hooks';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -33,6 +34,7 @@ export async function createApp(config: AppConfig, logger: Logger = createLogger
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     logger: new NestPinoLogger(logger),
     bufferLogs: false,
+    abortOnError: false, // a failed start (e.g. DATA_DIR locked) reaches main.ts, which says why on stderr
   });
   const fastify = app.getHttpAdapter().getInstance();
   // RFC 8935 push: the body is one compact SET (16 KiB at most, plus slack for whitespace).
@@ -83,6 +85,7 @@ export async function createApp(config: AppConfig, logger: Logger = createLogger
     metrics.observe(request.method, route, operation, reply.statusCode, reply.elapsedTime / 1000);
   });
 
+  installResilience(app); // load shedding and outage answers (resilience/resilience.hooks.ts)
   app.enableShutdownHooks();
   await app.init();
   return app;
