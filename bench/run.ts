@@ -10,6 +10,7 @@ import { benchAudit } from './audit-bench';
 import { benchIngest } from './ingest-bench';
 import { benchVisibility } from './sharing-bench';
 import { benchScores } from './score-bench';
+import { benchOverload } from './overload-bench';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const autocannon = require('autocannon') as (opts: Record<string, unknown>) => Promise<any>;
 
@@ -54,7 +55,7 @@ async function withPg<T>(fn: (c: Client) => Promise<T>): Promise<T> {
 }
 
 /** BENCH_ONLY=ingest,score (say) runs only those scenarios and writes bench/results/partial.json. */
-const SCENARIOS = ['startup', 'me', 'ingest', 'visibility', 'score', 'audit'] as const;
+const SCENARIOS = ['startup', 'me', 'ingest', 'visibility', 'score', 'audit', 'overload'] as const;
 const ONLY = (process.env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 const want = (s: (typeof SCENARIOS)[number]) => ONLY.length === 0 || ONLY.includes(s);
 
@@ -85,6 +86,7 @@ async function main(): Promise<void> {
   if (want('visibility')) await onDatabase('vis', async (u) => Object.assign(results, await benchVisibility(u)));
   if (want('score')) await onDatabase('score', async (u) => Object.assign(results, await benchScores(u)));
   if (want('audit')) await onDatabase('audit', async (u) => Object.assign(results, await benchAudit(u, Number(process.env.BENCH_AUDIT_ENTRIES || 1_000_000))));
+  if (want('overload')) await onDatabase('overload', async (u) => Object.assign(results, await benchOverload(u)));
 
   const out = path.join(ROOT, 'bench', 'results', ONLY.length ? 'partial.json' : 'latest.json');
   fs.writeFileSync(out, JSON.stringify(results, null, 2) + '\n');

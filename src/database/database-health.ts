@@ -5,7 +5,7 @@ import { APP_CONFIG, AppConfig } from '../config/config';
 import { databaseKind } from './data-source';
 
 const PROBE_EVERY_MS = 2000;
-const PROBE_TIMEOUT_MS = 1500;
+const PROBE_TIMEOUT_MS = 2000;
 
 /**
  * Whether the database answers, known without waiting for it: a probe runs every 2 s (and at
@@ -21,6 +21,7 @@ export class DatabaseHealth implements OnModuleInit, OnApplicationShutdown {
   private recoveredAt = 0;
   private lastError: string | undefined;
   private checking: Promise<boolean> | undefined;
+  private slowProbes = 0;
   private client: Client | undefined;
   private timer: NodeJS.Timeout | undefined;
   private readonly recoveryListeners: Array<() => void> = [];
@@ -76,7 +77,10 @@ export class DatabaseHealth implements OnModuleInit, OnApplicationShutdown {
     try {
       const probe = this.select1();
       await (databaseKind(this.config) === 'pglite' ? probe : withTimeout(probe, PROBE_TIMEOUT_MS));
+      this.slowProbes = 0;
     } catch (e) {
+      // One slow answer may be load, not an outage: only a second in a row counts (errors count at once).
+      if (e instanceof ProbeTimeout && ++this.slowProbes < 2 && this.up) return true;
       ok = false;
       this.lastError = (e as Error).message;
       const client = this.client;
@@ -110,7 +114,9 @@ export class DatabaseHealth implements OnModuleInit, OnApplicationShutdown {
   }
 }
 
+class ProbeTimeout extends Error {}
+
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout;
-  return Promise.race([p, new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
+  return Promise.race([p, new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new ProbeTimeout(`no answer within ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
 }
