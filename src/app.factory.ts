@@ -37,6 +37,8 @@ export async function createApp(config: AppConfig, logger: Logger = createLogger
     abortOnError: false, // a failed start (e.g. DATA_DIR locked) reaches main.ts, which says why on stderr
   });
   const fastify = app.getHttpAdapter().getInstance();
+  // Load shedding and outage answers (resilience/resilience.hooks.ts): before authentication, so a refusal is cheap.
+  installResilience(app);
   // RFC 8935 push: the body is one compact SET (16 KiB at most, plus slack for whitespace).
   fastify.addContentTypeParser('application/secevent+jwt', { parseAs: 'string', bodyLimit: 17 * 1024 }, (_req, body, done) => done(null, body));
   const auth = app.get(AuthService);
@@ -85,7 +87,6 @@ export async function createApp(config: AppConfig, logger: Logger = createLogger
     metrics.observe(request.method, route, operation, reply.statusCode, reply.elapsedTime / 1000);
   });
 
-  installResilience(app); // load shedding and outage answers (resilience/resilience.hooks.ts)
   app.enableShutdownHooks();
   await app.init();
   return app;

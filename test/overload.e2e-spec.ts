@@ -45,7 +45,7 @@ describe('load shedding (processes)', () => {
     // A request whose body is still arriving holds its cost (admitted before the body is read).
     const token = await signal(keys['bank-l'], 'bank-l', {}, { jti: 'held-1' });
     const json = JSON.stringify({ query: PUBLISH, variables: { t: [token] } });
-    const length = 1024 * 1024; // costs a partner's whole share (OVERLOAD_MAX_INFLIGHT_COST_PER_PARTNER, 1024)
+    const length = 512 * 1024; // costs a partner's whole share (OVERLOAD_MAX_INFLIGHT_COST_PER_PARTNER, 512)
     const body = json + ' '.repeat(length - json.length);
     const held = http.request(`${gw.url}/graphql`, {
       method: 'POST',
@@ -58,12 +58,12 @@ describe('load shedding (processes)', () => {
       }).on('error', reject),
     );
     held.write(body.slice(0, 100));
-    await waitFor(async () => (await inflightCost()) >= 1024, 10_000, 'the held request to be admitted');
+    await waitFor(async () => (await inflightCost()) >= 512, 10_000, 'the held request to be admitted');
 
     const started = Date.now();
     const graphql = await gqlAs(gw.url, 'bank-l', keys['bank-l'], PUBLISH, { t: [await signal(keys['bank-l'], 'bank-l', {}, { jti: 'shed-1' })] });
     expect(isGraphql503(graphql, 'OVERLOADED')).toBe(true);
-    expect(graphql.body.errors[0].message).toMatch(/overloaded \(this partner already has 1024 of its 1024 units of work in flight\); nothing was done\. Retry after 1 s/);
+    expect(graphql.body.errors[0].message).toMatch(/overloaded \(this partner already has 512 of its 512 units of work in flight\); nothing was done\. Retry after 1 s/);
     const pushed = await pushAs(gw.url, 'bank-l', keys['bank-l'], await signal(keys['bank-l'], 'bank-l', {}, { jti: 'shed-2' }));
     expect(isEvents503(pushed)).toBe(true);
     expect(pushed.body.description).toMatch(/overloaded/);

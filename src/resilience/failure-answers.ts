@@ -21,6 +21,7 @@ export function databaseUnavailableMessage(retryAfter: number): string {
 export function sendUnavailable(request: FastifyRequest, reply: FastifyReply, code: UnavailableCode, message: string, retryAfter: number): FastifyReply {
   return reply
     .code(503)
+    .header('x-request-id', request.id)
     .header('retry-after', String(retryAfter))
     .header('content-type', 'application/json; charset=utf-8')
     .send(unavailableBody(request.routeOptions?.url, code, message, retryAfter));

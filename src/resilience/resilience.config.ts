@@ -35,9 +35,9 @@ function int(env: Env, name: string, fallback: number, min: number, max: number)
 export function loadResilienceConfig(env: Env = process.env): ResilienceConfig {
   return {
     databaseStartTimeoutSeconds: int(env, 'DATABASE_START_TIMEOUT_SECONDS', 300, 0, 86_400),
-    maxInflightCost: int(env, 'OVERLOAD_MAX_INFLIGHT_COST', 4096, 1, 1_000_000),
-    maxInflightCostPerPartner: int(env, 'OVERLOAD_MAX_INFLIGHT_COST_PER_PARTNER', 1024, 1, 1_000_000),
-    maxEventLoopDelayMs: int(env, 'OVERLOAD_MAX_EVENT_LOOP_DELAY_MS', 1000, 0, 60_000),
+    maxInflightCost: int(env, 'OVERLOAD_MAX_INFLIGHT_COST', 1024, 1, 1_000_000),
+    maxInflightCostPerPartner: int(env, 'OVERLOAD_MAX_INFLIGHT_COST_PER_PARTNER', 512, 1, 1_000_000),
+    maxEventLoopDelayMs: int(env, 'OVERLOAD_MAX_EVENT_LOOP_DELAY_MS', 500, 0, 60_000),
     maxHeapMb: int(env, 'OVERLOAD_MAX_HEAP_MB', 1024, 0, 65_536),
     overloadRetryAfterSeconds: int(env, 'OVERLOAD_RETRY_AFTER_SECONDS', 1, 1, 3600),
     unavailableRetryAfterSeconds: int(env, 'DATABASE_UNAVAILABLE_RETRY_AFTER_SECONDS', 5, 1, 3600),

@@ -43,7 +43,7 @@ export function installResilience(app: NestFastifyApplication, settings: Resilie
     return sendUnavailable(request, reply, ErrorCode.OVERLOADED, `the gateway is overloaded (${reason}); nothing was done. Retry after ${settings.overloadRetryAfterSeconds} s`, settings.overloadRetryAfterSeconds);
   };
 
-  // Runs after authentication of /graphql (registered after it), before the body is read.
+  // Registered before authentication: refusing here costs no signature check.
   fastify.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     if (!guarded(request)) return;
     if (!health.available) {
@@ -51,6 +51,12 @@ export function installResilience(app: NestFastifyApplication, settings: Resilie
       return sendUnavailable(request, reply, ErrorCode.DATABASE_UNAVAILABLE, databaseUnavailableMessage(settings.unavailableRetryAfterSeconds), settings.unavailableRetryAfterSeconds);
     }
     if (pressure.reason) return overloaded(request, reply, pressure.reason, 'pressure');
+    if (admission.inflightCost >= settings.maxInflightCost) return overloaded(request, reply, `the gateway has ${admission.inflightCost} of its ${settings.maxInflightCost} units of work in flight`, 'admission');
+  });
+
+  // After authentication (every onRequest hook), before the body is read: admission by partner.
+  fastify.addHook('preParsing', async (request: FastifyRequest, reply: FastifyReply) => {
+    if (!guarded(request)) return;
     const withPartner = request as unknown as RequestWithPartner;
     if (!withPartner.partner) {
       // POST /events is authenticated by the guard later; the memoised result is shared with it.
