@@ -17,6 +17,7 @@ import { authenticateBeforeBody } from './http/authenticate-before-body';
 import { DEFAULT_BODY_LIMIT, graphqlBodyLimit, SET_PUSH_BODY_LIMIT } from './http/body-limits';
 import { announcesBody } from './http/requests';
 import { RateLimiterService } from './ratelimit/rate-limiter.service';
+import { installResilience } from './resilience/resilience.hooks';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -39,8 +40,11 @@ export async function createApp(config: AppConfig, logger: Logger = createLogger
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     logger: new NestPinoLogger(logger),
     bufferLogs: false,
+    abortOnError: false, // a failed start (e.g. DATA_DIR locked) reaches main.ts, which says why on stderr
   });
   const fastify = app.getHttpAdapter().getInstance();
+  // Load shedding and outage answers (resilience/resilience.hooks.ts): before authentication, so a refusal is cheap.
+  installResilience(app);
   // RFC 8935 push: the body is one compact SET (16 KiB at most, plus slack for a line break).
   fastify.addContentTypeParser('application/secevent+jwt', { parseAs: 'string', bodyLimit: SET_PUSH_BODY_LIMIT }, (_req, body, done) => done(null, body));
   const auth = app.get(AuthService);

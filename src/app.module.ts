@@ -21,6 +21,7 @@ import { RateLimiterService } from './ratelimit/rate-limiter.service';
 import { RateLimitModule } from './ratelimit/rate-limit.module';
 import { fieldAndAliasLimitRule } from './graphql/limits';
 import { PartnersModule } from './partners/partners.module';
+import { AuditSpool } from './resilience/audit-spool';
 
 @Module({})
 export class AppModule {
@@ -63,7 +64,7 @@ export class AppModule {
         SharingModule,
         ScoringModule,
       ],
-      providers: [{ provide: APP_CONFIG, useValue: config }, { provide: APP_FILTER, useClass: AppExceptionFilter }],
+      providers: [{ provide: APP_CONFIG, useValue: config }, AuditSpool, { provide: APP_FILTER, useClass: AppExceptionFilter }],
       exports: [APP_CONFIG],
     };
   }

@@ -1,12 +1,14 @@
 import 'reflect-metadata';
 import { ConfigError, loadConfig } from './config/config';
 import { createApp } from './app.factory';
+import { loadResilienceConfig } from './resilience/resilience.config';
 import { createLogger } from './observability/logger';
 
 async function main(): Promise<void> {
   let config;
   try {
     config = loadConfig();
+    loadResilienceConfig(); // validated here too, so a bad limit stops the start with exit code 2
   } catch (e) {
     if (e instanceof ConfigError) {
       process.stderr.write(`${e.message}\n`);

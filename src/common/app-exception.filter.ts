@@ -1,25 +1,42 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { GqlArgumentsHost } from '@nestjs/graphql';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { MUTATION_AUDIT_ACTIONS, mutationTarget } from '../audit/audit-failures';
 import { AuditService } from '../audit/audit.service';
 import type { RequestWithPartner } from '../auth/decorators';
+import { isDatabaseUnavailable } from '../database/database-errors';
+import { DatabaseHealth } from '../database/database-health';
+import { AuditSpool } from '../resilience/audit-spool';
+import { DATABASE_FAILED, databaseUnavailableMessage, sendUnavailable } from '../resilience/failure-answers';
+import { loadResilienceConfig } from '../resilience/resilience.config';
 import { AppError, ErrorCode, httpStatusOf } from './errors';
 
 /**
  * The one exception filter. In GraphQL it records the failed outcome of a mutation in the audit
- * log, then hands the error to the error formatter (graphql-errors.ts); on REST routes it answers
- * `{"error": code, "message": ...}` with the matching status, and never a stack trace.
+ * log (spooled to DATA_DIR when the database is down), then hands the error to the error
+ * formatter (graphql-errors.ts); on REST routes it answers `{"error": code, "message": ...}` with
+ * the matching status, and never a stack trace. An unreachable database becomes
+ * DATABASE_UNAVAILABLE, answered 503 with Retry-After (resilience/failure-answers.ts).
  */
 @Catch()
 export class AppExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
+  private readonly retryAfter = loadResilienceConfig().unavailableRetryAfterSeconds;
 
-  constructor(private readonly audit: AuditService) {}
+  constructor(
+    private readonly audit: AuditService,
+    private readonly health: DatabaseHealth,
+    private readonly spool: AuditSpool,
+  ) {}
 
   catch(exception: unknown, host: ArgumentsHost) {
+    if (isDatabaseUnavailable(exception)) this.health.markUnavailable(exception);
     if (host.getType<string>() === 'graphql') return this.recordFailedMutation(exception, GqlArgumentsHost.create(host));
     const reply = host.switchToHttp().getResponse<FastifyReply>();
+    if (isDatabaseUnavailable(exception)) {
+      const request = host.switchToHttp().getRequest<FastifyRequest>();
+      return sendUnavailable(request, reply, ErrorCode.DATABASE_UNAVAILABLE, databaseUnavailableMessage(this.retryAfter), this.retryAfter);
+    }
     if (exception instanceof AppError) {
       return reply.code(httpStatusOf(exception.code)).send({ error: exception.code, message: exception.message });
     }
@@ -36,13 +53,21 @@ export class AppExceptionFilter implements ExceptionFilter {
   private async recordFailedMutation(exception: unknown, host: GqlArgumentsHost): Promise<unknown> {
     const info = host.getInfo<{ parentType?: { name: string }; fieldName: string }>();
     const action = info?.parentType?.name === 'Mutation' ? MUTATION_AUDIT_ACTIONS[info.fieldName] : undefined;
-    const partner = host.getContext<{ reply?: { request?: RequestWithPartner } }>()?.reply?.request?.partner;
+    const request = host.getContext<{ reply?: { request?: RequestWithPartner } }>()?.reply?.request;
+    const partner = request?.partner;
+    if (isDatabaseUnavailable(exception)) {
+      if (request) (request as unknown as Record<symbol, unknown>)[DATABASE_FAILED] = true; // the answer becomes a 503
+      exception = new AppError(ErrorCode.DATABASE_UNAVAILABLE, databaseUnavailableMessage(this.retryAfter), { retryAfter: this.retryAfter });
+    }
     if (action && partner) {
       const code = exception instanceof AppError ? exception.code : ErrorCode.INTERNAL_SERVER_ERROR;
       const message = exception instanceof AppError ? exception.message : 'internal error';
-      await this.audit
-        .record({ actor: partner.id, action, target: mutationTarget(host.getArgs()), details: { outcome: 'error', code, message }, concerns: [partner.id] })
-        .catch((e: Error) => this.logger.error(`could not audit a failed ${info.fieldName}: ${e.message}`));
+      const entry = { actor: partner.id, action, target: mutationTarget(host.getArgs()), details: { outcome: 'error', code, message }, concerns: [partner.id] };
+      await this.audit.record(entry).catch((e: Error) => {
+        // During an outage the entry waits in DATA_DIR and is appended when the database is back.
+        if (isDatabaseUnavailable(e)) return this.spool.add(entry);
+        this.logger.error(`could not audit a failed ${info.fieldName}: ${e.message}`);
+      });
     }
     return exception;
   }

@@ -16,6 +16,10 @@ export enum ErrorCode {
   /** Give-to-get: publish before reading others' data. */
   CONTRIBUTION_REQUIRED = 'CONTRIBUTION_REQUIRED',
   INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
+  /** Too much work in flight (for this partner or in total): HTTP 503, `retryAfter` says when to retry. */
+  OVERLOADED = 'OVERLOADED',
+  /** The database does not answer: HTTP 503, `retryAfter` says when to retry; nothing was stored. */
+  DATABASE_UNAVAILABLE = 'DATABASE_UNAVAILABLE',
 }
 
 export class AppError extends Error {
@@ -60,6 +64,9 @@ export function httpStatusOf(code: ErrorCode): number {
       return 403;
     case ErrorCode.INTERNAL_SERVER_ERROR:
       return 500;
+    case ErrorCode.OVERLOADED:
+    case ErrorCode.DATABASE_UNAVAILABLE:
+      return 503;
     default:
       return assertUnreachable(code);
   }

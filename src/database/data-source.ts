@@ -34,7 +34,8 @@ export function dataSourceOptions(
     logging: false as const,
   };
   if (config.databaseUrl) {
-    return { ...common, url: config.databaseUrl, extra: { max: 10 } };
+    // A connect that gets no answer fails after 5 s (the default waits forever), so an outage answers 503.
+    return { ...common, url: config.databaseUrl, extra: { max: 10, connectionTimeoutMillis: 5000 } };
   }
   const dir = pgliteDir(config.dataDir);
   fs.mkdirSync(dir, { recursive: true });

@@ -1,6 +1,6 @@
 // The gateway's own Ed25519 signing key. Pure file handling with jose; no Nest import.
 import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { readPrivateJwkFile, writePrivateFile } from './gateway-key-file';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
 
 export interface GatewayKey {
@@ -11,12 +11,7 @@ export interface GatewayKey {
   created: boolean;
 }
 
-/** Writes a file that only its owner can read, refusing to follow an existing file's looser mode. */
-export function writePrivateFile(file: string, content: string): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, content, { mode: 0o600, flag: 'wx' });
-  fs.chmodSync(file, 0o600);
-}
+export { writePrivateFile } from './gateway-key-file';
 
 export async function generateEd25519Jwk(kid?: string): Promise<{ privateJwk: JWK; publicJwk: JWK }> {
   const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
@@ -40,13 +35,7 @@ export async function loadOrCreateGatewayKey(file: string, mayCreate: boolean): 
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
   }
-  let jwk: JWK;
-  try {
-    jwk = JSON.parse(fs.readFileSync(file, 'utf8')) as JWK;
-  } catch {
-    // Never echo the parser's message: it quotes the file's content, i.e. the private key.
-    throw new Error(`gateway key file ${file} is not a JSON JWK`);
-  }
+  const jwk = readPrivateJwkFile(file, 'gateway key file') as JWK;
   if (jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519' || typeof jwk.d !== 'string') {
     throw new Error(`gateway key file ${file} must hold a private Ed25519 JWK`);
   }

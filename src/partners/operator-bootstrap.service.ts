@@ -5,7 +5,8 @@ import { DataSource } from 'typeorm';
 import { AuditAction, SYSTEM_ACTOR } from '../audit/audit.actions';
 import { AuditService } from '../audit/audit.service';
 import { APP_CONFIG, AppConfig } from '../config/config';
-import { generateEd25519Jwk, writePrivateFile } from '../gateway/gateway-key';
+import { generateEd25519Jwk } from '../gateway/gateway-key';
+import { readPrivateJwkFile, writePrivateFile } from '../gateway/gateway-key-file';
 import { parseJwks, PublicJwk, validatePublicJwk } from './jwk-policy';
 import { Partner } from './partner.entity';
 import { PartnerKey } from './partner-key.entity';
@@ -57,12 +58,7 @@ export class OperatorBootstrapService implements OnApplicationBootstrap {
   private async operatorKeyFromFile(): Promise<PublicJwk> {
     const file = path.join(this.config.dataDir, 'operator.jwk');
     if (fs.existsSync(file)) {
-      let parsed: Record<string, unknown>;
-      try {
-        parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
-      } catch {
-        throw new Error(`${file} is not a JSON JWK`); // the parser's message would quote the private key
-      }
+      const parsed = readPrivateJwkFile(file, 'operator key file');
       const { d: _d, ...pub } = parsed;
       this.logger.log(`reusing the operator key in ${file}`);
       return validatePublicJwk(pub);

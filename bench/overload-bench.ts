@@ -1,0 +1,177 @@
+// Overload benchmark: the sustainable publish rate first (closed loop), then an open-loop flood of
+// publishEvents batches at two and ten times that rate. Reports goodput, p99, RSS, the share of
+// 503 answers and /health latency per phase; every response body is checked and errors counted.
+import { ChildProcess, execFile, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
+
+type SignKey = Parameters<SignJWT['sign']>[0];
+const log = (m: string) => process.stdout.write(`bench: ${m}\n`);
+const MAIN = path.join(__dirname, '..', 'src', 'main.js');
+const SECONDS = Number(process.env.BENCH_SECONDS || 10);
+const PARTNERS = 4;
+const BATCH = 100;
+const PUBLISH = 'mutation($t: [String!]!) { publishEvents(tokens: $t) { status } }';
+
+interface Partner {
+  id: string;
+  priv: SignKey;
+  batches: string[][];
+}
+
+async function assertion(priv: SignKey, kid: string, partner: string): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({}).setProtectedHeader({ alg: 'EdDSA', kid, typ: 'partner-auth+jwt' }).setIssuer(partner).setSubject(partner).setAudience('risk-exchange').setIssuedAt(now).setExpirationTime(now + 290).sign(priv);
+}
+
+async function mint(priv: SignKey, partner: string, n: number): Promise<string[]> {
+  const now = Math.floor(Date.now() / 1000);
+  return Promise.all(
+    Array.from({ length: n }, (_, i) =>
+      new SignJWT({ iss: partner, aud: 'risk-exchange', iat: now, jti: randomUUID(), sub_id: { format: 'opaque', id: `v1:overload-${i % 2000}` }, events: { 'urn:risk-exchange:event:risk-signal': { category: 'cash_out', score: 0.7, confidence: 0.9, reason_codes: ['burst_large_txn'] } } })
+        .setProtectedHeader({ alg: 'EdDSA', kid: `${partner}-1`, typ: 'secevent+jwt' })
+        .sign(priv),
+    ),
+  );
+}
+
+function rssMiB(pid: number): number {
+  return Number(/VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+}
+
+const p99 = (xs: number[]) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * 0.99))] : null);
+
+interface Tally {
+  ok: number;
+  shed: number;
+  errors: number;
+  acknowledged: number;
+  latencies: number[];
+}
+
+/** One publish; checks the body and counts it. */
+async function publish(port: number, p: Partner, bearer: string, batch: string[], t: Tally): Promise<void> {
+  const started = Date.now();
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${bearer}` }, body: JSON.stringify({ query: PUBLISH, variables: { t: batch } }), signal: AbortSignal.timeout(60_000) });
+    const body = (await res.json()) as { data?: { publishEvents?: Array<{ status: string }> }; errors?: Array<{ extensions?: { code?: string; retryAfter?: number } }> };
+    const results = body.data?.publishEvents;
+    if (res.status === 200 && results?.length === batch.length && results.every((r) => r.status === 'ACCEPTED' || r.status === 'DUPLICATE')) {
+      t.ok++;
+      t.acknowledged += batch.length;
+      t.latencies.push(Date.now() - started);
+    } else if (res.status === 503 && Number(res.headers.get('retry-after')) >= 1 && body.errors?.[0]?.extensions?.code === 'OVERLOADED' && body.errors[0].extensions.retryAfter === Number(res.headers.get('retry-after'))) {
+      t.shed++;
+    } else {
+      t.errors++;
+    }
+  } catch {
+    t.errors++;
+  }
+}
+
+/**
+ * Samples /health latency (timed by curl, a process of its own, so the load generator's busy event
+ * loop does not inflate it) and the gateway's RSS every 100 ms until `done` resolves.
+ */
+async function watch(port: number, pid: number, done: Promise<unknown>): Promise<{ healthP99: number | null; healthMax: number; healthFailures: number; rssMaxMiB: number }> {
+  let finished = false;
+  void done.then(() => (finished = true));
+  const health: number[] = [];
+  let failures = 0;
+  let rss = 0;
+  while (!finished) {
+    const out = await new Promise<string>((resolve) =>
+      execFile('curl', ['-s', '-o', '/dev/null', '-m', '5', '-w', '%{http_code} %{time_total}', `http://127.0.0.1:${port}/health`], (_e, stdout) => resolve(String(stdout))),
+    );
+    const [code, seconds] = out.split(' ');
+    if (code === '200') health.push(Math.round(Number(seconds) * 1000));
+    else failures++;
+    rss = Math.max(rss, rssMiB(pid));
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { healthP99: p99(health), healthMax: Math.max(0, ...health), healthFailures: failures, rssMaxMiB: Math.round(rss) };
+}
+
+export async function benchOverload(databaseUrl: string): Promise<Record<string, unknown>> {
+  const port = 5000 + Math.floor(Math.random() * 50);
+  const { privateKey: opPriv, publicKey: opPub } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
+  const operatorJwks = JSON.stringify({ keys: [{ ...(await exportJWK(opPub)), kid: 'bench-op', alg: 'EdDSA' }] });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rx-bench-overload-'));
+  const proc: ChildProcess = spawn(process.execPath, [MAIN], {
+    env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'error', HOST: '127.0.0.1', PORT: String(port), DATA_DIR: dir, DATABASE_URL: databaseUrl, OPERATOR_JWKS: operatorJwks, AUDIT_CHECKPOINT_SECONDS: '0', RATE_LIMIT_COST_PER_MINUTE: 'BANK=1000000000' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  try {
+    for (let t = Date.now(); ; ) {
+      if (Date.now() - t > 60_000) throw new Error('gateway did not start');
+      if (await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.status === 200, () => false)) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const op = await assertion(opPriv, 'bench-op', 'operator');
+    const partners: Partner[] = [];
+    for (let i = 0; i < PARTNERS; i++) {
+      const id = `overload-bank-${i}`;
+      const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
+      const jwk = { ...(await exportJWK(publicKey)), kid: `${id}-1`, alg: 'EdDSA' } as JWK;
+      await fetch(`http://127.0.0.1:${port}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${op}` }, body: JSON.stringify({ query: 'mutation($i: RegisterPartnerInput!) { registerPartner(input: $i) { id } }', variables: { i: { id, name: id, kind: 'BANK', jwks: JSON.stringify({ keys: [jwk] }) } } }) });
+      const tokens = await mint(privateKey, id, 20 * BATCH);
+      partners.push({ id, priv: privateKey, batches: Array.from({ length: 20 }, (_, b) => tokens.slice(b * BATCH, (b + 1) * BATCH)) });
+    }
+    const bearers = await Promise.all(partners.map((p) => assertion(p.priv, `${p.id}-1`, p.id)));
+    const results: Record<string, unknown> = { overload_batch_tokens: BATCH, overload_partners: PARTNERS };
+
+    // Sustainable rate: each partner keeps two batches in flight (closed loop): the throughput at saturation.
+    log(`overload: sustainable rate, ${PARTNERS} partners publishing ${BATCH}-token batches, two at a time each, for ${SECONDS} s`);
+    const base: Tally = { ok: 0, shed: 0, errors: 0, acknowledged: 0, latencies: [] };
+    const until = Date.now() + SECONDS * 1000;
+    const closed = Promise.all([...partners, ...partners].map(async (p, i) => {
+      for (let b = i; Date.now() < until; b += 2) await publish(port, p, bearers[i % PARTNERS], p.batches[b % p.batches.length], base);
+    }));
+    const baseWatch = await Promise.all([closed, watch(port, proc.pid as number, closed)]).then(([, w]) => w);
+    const sustainable = base.ok / SECONDS;
+    Object.assign(results, { overload_sustainable_batches_per_s: +sustainable.toFixed(2), overload_sustainable_tokens_per_s: Math.round(base.acknowledged / SECONDS), overload_sustainable_p99_ms: p99(base.latencies), overload_sustainable_errors: base.errors, overload_sustainable_shed: base.shed, overload_sustainable_rss_mib: baseWatch.rssMaxMiB, overload_sustainable_health_p99_ms: baseWatch.healthP99 });
+    log(`overload: sustainable ${sustainable.toFixed(1)} batches/s (${results.overload_sustainable_tokens_per_s} tokens/s), p99 ${p99(base.latencies)} ms, errors ${base.errors}, shed ${base.shed}`);
+
+    for (const factor of [2, 10]) {
+      const rate = Math.max(1, sustainable * factor);
+      const t: Tally = { ok: 0, shed: 0, errors: 0, acknowledged: 0, latencies: [] };
+      const sent: Promise<void>[] = [];
+      const started = Date.now();
+      const flood = (async () => {
+        for (let n = 0; Date.now() - started < SECONDS * 1000; n++) {
+          const p = n % PARTNERS;
+          sent.push(publish(port, partners[p], bearers[p], partners[p].batches[Math.floor(n / PARTNERS) % 20], t));
+          const next = started + ((n + 1) * 1000) / rate; // open loop: arrivals do not wait for answers
+          await new Promise((r) => setTimeout(r, Math.max(0, next - Date.now())));
+        }
+        await Promise.all(sent);
+      })();
+      const w = await Promise.all([flood, watch(port, proc.pid as number, flood)]).then(([, x]) => x);
+      const elapsed = (Date.now() - started) / 1000;
+      const total = t.ok + t.shed + t.errors;
+      const key = `overload_${factor}x`;
+      Object.assign(results, {
+        [`${key}_offered_batches_per_s`]: +rate.toFixed(2),
+        [`${key}_goodput_tokens_per_s`]: Math.round(t.acknowledged / elapsed),
+        [`${key}_p99_ms`]: p99(t.latencies),
+        [`${key}_share_503`]: +(t.shed / Math.max(1, total)).toFixed(3),
+        [`${key}_errors`]: t.errors,
+        [`${key}_rss_max_mib`]: w.rssMaxMiB,
+        [`${key}_health_p99_ms`]: w.healthP99,
+        [`${key}_health_max_ms`]: w.healthMax,
+        [`${key}_health_failures`]: w.healthFailures,
+      });
+      log(`overload ${factor}x (${rate.toFixed(1)} batches/s offered): goodput ${results[`${key}_goodput_tokens_per_s`]} tokens/s, p99 ${p99(t.latencies)} ms, 503 ${(100 * t.shed / Math.max(1, total)).toFixed(1)} % of ${total}, errors ${t.errors}, RSS max ${w.rssMaxMiB} MiB, /health p99 ${w.healthP99} ms (max ${w.healthMax}, failures ${w.healthFailures})`);
+    }
+    return results;
+  } finally {
+    const exited = new Promise((r) => proc.once('exit', r));
+    proc.kill('SIGTERM');
+    await exited;
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
