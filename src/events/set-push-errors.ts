@@ -13,7 +13,7 @@ export interface SetPushErrorBody {
 export const setPushError = (err: string, description: string): SetPushErrorBody => ({ err, description });
 
 /**
- * RFC 8935's codes where one fits; `rate_limited` and `internal_error` are ours (the RFC lets a
+ * RFC 8935's codes where one fits; `rate_limited`, `temporarily_unavailable` and `internal_error` are ours (the RFC lets a
  * receiver define more) and are documented in the README.
  */
 export function setPushErrCode(code: ErrorCode): string {
@@ -30,6 +30,9 @@ export function setPushErrCode(code: ErrorCode): string {
     case ErrorCode.CONFLICT:
     case ErrorCode.QUERY_TOO_COMPLEX:
       return 'invalid_request';
+    case ErrorCode.OVERLOADED:
+    case ErrorCode.DATABASE_UNAVAILABLE:
+      return 'temporarily_unavailable';
     case ErrorCode.INTERNAL_SERVER_ERROR:
       return 'internal_error';
     default:
