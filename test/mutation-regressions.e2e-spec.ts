@@ -66,7 +66,7 @@ describe('issue 12 regressions (e2e)', () => {
     const other = await signal(k, 'bank-a', { score: 0.4 }, { jti: 'batch-dup-2' });
     const mixed = (await as('bank-a', PUBLISH, { t: [one, other] })).data!.publishEvents;
     expect(mixed.map((r: any) => [r.status, r.code])).toEqual([['ACCEPTED', null], ['REJECTED', 'invalid_request']]);
-    expect(mixed[1]).toMatchObject({ eventId: null, description: 'jti reused: "batch-dup-2" was already published with a different token' });
+    expect(mixed[1]).toMatchObject({ eventId: null, description: 'jti reused: "batch-dup-2" was already published with other claims (sub_id, txn or events)' });
     expect(await ds.query(`SELECT count(*)::int AS n FROM event WHERE jti = 'batch-dup-2'`)).toEqual([{ n: 1 }]);
     // The stored event reads back.
     expect((await as('bank-a', 'query($id: ID!) { event(id: $id) { jti score } }', { id: a.eventId })).data).toEqual({ event: { jti: 'batch-dup-1', score: 0.8 } });
