@@ -1,3 +1,4 @@
+import { getHeapStatistics } from 'node:v8';
 import { ConfigError } from '../config/config';
 
 /** Limits for load shedding, database outages and the audit spool (see README "Failure behaviour"). */
@@ -31,6 +32,16 @@ function int(env: Env, name: string, fallback: number, min: number, max: number)
   return value;
 }
 
+/**
+ * 85 % of the heap V8 will grow to (`--max-old-space-size`, or its default for the machine's
+ * memory): near that limit collection stalls the loop and then the process dies, so new work is
+ * shed first. A fixed figure would shed in a process that merely holds more (a test runner
+ * hosting several gateways) long before any danger.
+ */
+function defaultMaxHeapMb(): number {
+  return Math.floor((0.85 * getHeapStatistics().heap_size_limit) / 2 ** 20);
+}
+
 /** Read and validated at start like the rest of the configuration (a bad value stops the start, exit 2). */
 export function loadResilienceConfig(env: Env = process.env): ResilienceConfig {
   return {
@@ -38,7 +49,7 @@ export function loadResilienceConfig(env: Env = process.env): ResilienceConfig {
     maxInflightCost: int(env, 'OVERLOAD_MAX_INFLIGHT_COST', 1024, 1, 1_000_000),
     maxInflightCostPerPartner: int(env, 'OVERLOAD_MAX_INFLIGHT_COST_PER_PARTNER', 512, 1, 1_000_000),
     maxEventLoopDelayMs: int(env, 'OVERLOAD_MAX_EVENT_LOOP_DELAY_MS', 500, 0, 60_000),
-    maxHeapMb: int(env, 'OVERLOAD_MAX_HEAP_MB', 1024, 0, 65_536),
+    maxHeapMb: int(env, 'OVERLOAD_MAX_HEAP_MB', defaultMaxHeapMb(), 0, 65_536),
     overloadRetryAfterSeconds: int(env, 'OVERLOAD_RETRY_AFTER_SECONDS', 1, 1, 3600),
     unavailableRetryAfterSeconds: int(env, 'DATABASE_UNAVAILABLE_RETRY_AFTER_SECONDS', 5, 1, 3600),
     auditSpoolMaxEntries: int(env, 'AUDIT_SPOOL_MAX_ENTRIES', 10_000, 0, 10_000_000),
