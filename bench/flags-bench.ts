@@ -9,7 +9,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
+import { SignJWT } from 'jose';
+import { assertion, keyPair } from './bench-keys';
 
 const log = (m: string) => process.stdout.write(`bench: ${m}\n`);
 const MAIN = path.join(__dirname, '..', '..', 'dist', 'src', 'main.js');
@@ -19,17 +20,6 @@ const READ = `query($s: String!) { riskScore(subject: $s) { score tier rationale
   contributions { eventId } activeFlags(first: 20) { id action } } }`;
 const SCORE_ONLY = 'query($s: String!) { riskScore(subject: $s) { score tier rationale } }';
 const WORST = 'query($s: [String!]!) { riskScores(subjects: $s) { subject score tier } }';
-type SignKey = Parameters<SignJWT['sign']>[0];
-
-async function keyPair(kid: string) {
-  const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
-  return { kid, priv: privateKey as SignKey, pub: { ...(await exportJWK(publicKey)), kid, alg: 'EdDSA' } as JWK };
-}
-
-const assertion = (k: { kid: string; priv: SignKey }, partner: string) => {
-  const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({}).setProtectedHeader({ alg: 'EdDSA', kid: k.kid, typ: 'partner-auth+jwt' }).setIssuer(partner).setSubject(partner).setAudience('risk-exchange').setIssuedAt(now).setExpirationTime(now + 290).sign(k.priv);
-};
 
 /** Counts every request and every failure (HTTP status or GraphQL errors in the body). */
 const failures: string[] = [];

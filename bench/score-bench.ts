@@ -5,23 +5,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
+import { SignJWT } from 'jose';
+import { assertion, keyPair } from './bench-keys';
 import { checkedLoad, report } from './checked-load';
 
 const log = (m: string) => process.stdout.write(`bench: ${m}\n`);
 const ROOT = path.join(__dirname, '..', '..');
 const MAIN = path.join(ROOT, 'dist', 'src', 'main.js');
-type SignKey = Parameters<SignJWT['sign']>[0];
-
-async function keyPair(kid: string) {
-  const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
-  return { kid, priv: privateKey as SignKey, pub: { ...(await exportJWK(publicKey)), kid, alg: 'EdDSA' } as JWK };
-}
-
-const assertion = (k: { kid: string; priv: SignKey }, partner: string) => {
-  const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({}).setProtectedHeader({ alg: 'EdDSA', kid: k.kid, typ: 'partner-auth+jwt' }).setIssuer(partner).setSubject(partner).setAudience('risk-exchange').setIssuedAt(now).setExpirationTime(now + 290).sign(k.priv);
-};
 
 async function gql(port: number, token: string, query: string, variables: Record<string, unknown> = {}) {
   const res = await fetch(`http://127.0.0.1:${port}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query, variables }) });
