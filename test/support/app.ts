@@ -74,6 +74,9 @@ export class TestGateway {
       PORT: '0',
       ...env,
     });
+    // An in-process gateway shares the test runner's event loop: lag-based shedding would measure
+    // the runner (other specs' work), not the gateway. test/overload.e2e-spec.ts sheds real processes.
+    process.env.OVERLOAD_MAX_EVENT_LOOP_DELAY_MS ??= '0';
     const app = await createApp(config, createLogger(config.logLevel));
     await app.listen({ port: 0, host: '127.0.0.1' });
     const address = app.getHttpServer().address() as { port: number };
