@@ -16,7 +16,7 @@ export const SET_PUSH_BODY_LIMIT = MAX_SET_BYTES + 16;
  * `POST /graphql`: the largest legitimate request is a full `publishEvents` batch sent as compact
  * JSON, `{"query": "...", "variables": {"t": ["<token>", ...]}}`:
  * - each token at most 16 KiB of base64url (never escaped in JSON) plus its quotes and comma: 16,387 bytes;
- * - the query text at most 64 Ki characters, each at most 6 bytes once escaped in JSON (`\uXXXX`);
+ * - the query text at most 64 Ki characters, each at most 6 bytes once escaped in JSON (a `\u` escape and four hex digits);
  * - 4 KiB for the envelope, the operation name and the variable names.
  * With PUBLISH_MAX_BATCH = 500 that is 8,590,812 bytes (about 8.2 MiB).
  */
