@@ -10,6 +10,7 @@ import { EventJtiIndex1795685836838 } from './1795685836838-EventJtiIndex';
 import { AllowRsaPkcsKeys1795984549267 } from './1795984549267-AllowRsaPkcsKeys';
 import { AddAuditVerifiedMark1795985780542 } from './1795985780542-AddAuditVerifiedMark';
 import { AddEventSubjectTypeIndexes1795986736997 } from './1795986736997-AddEventSubjectTypeIndexes';
+import { AddDelivery1795994413744 } from './1795994413744-AddDelivery';
 
 export const MIGRATIONS: Function[] = [
   CreatePartners1795670258349,
@@ -22,4 +23,5 @@ export const MIGRATIONS: Function[] = [
   AllowRsaPkcsKeys1795984549267,
   AddAuditVerifiedMark1795985780542,
   AddEventSubjectTypeIndexes1795986736997,
+  AddDelivery1795994413744,
 ];

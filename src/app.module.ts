@@ -7,8 +7,10 @@ import { AuditModule } from './audit/audit.module';
 import { AuditService } from './audit/audit.service';
 import { AuthModule } from './auth/auth.module';
 import { EventsModule } from './events/events.module';
+import { EventsHookModule } from './events/events-hook.module';
 import { SharingModule } from './sharing/sharing.module';
 import { ScoringModule } from './scoring/scoring.module';
+import { DeliveryModule } from './delivery/delivery.module';
 import { APP_CONFIG, AppConfig } from './config/config';
 import { DatabaseModule } from './database/database.module';
 import { GatewayModule } from './gateway/gateway.module';
@@ -60,9 +62,11 @@ export class AppModule {
         GatewayModule,
         AuditModule,
         PartnersModule,
+        EventsHookModule,
         EventsModule,
         SharingModule,
         ScoringModule,
+        DeliveryModule,
       ],
       providers: [{ provide: APP_CONFIG, useValue: config }, AuditSpool, { provide: APP_FILTER, useClass: AppExceptionFilter }],
       exports: [APP_CONFIG],

@@ -7,6 +7,8 @@ import { Grant } from '../sharing/grant.entity';
 import { ScoreHistory, SubjectScore } from '../scoring/score.entities';
 import { RateLimitWindow } from '../ratelimit/rate-limit-window.entity';
 import { PartnerKey } from '../partners/partner-key.entity';
+import { SsfStream, SsfStreamSubject } from '../delivery/stream.entity';
+import { Delivery } from '../delivery/delivery.entity';
 
 /** Every entity of the app; the migrations must match these exactly (a test checks it). */
-export const ENTITIES = [Partner, PartnerKey, AuditEntry, AuditCheckpoint, AuditVerifiedMark, EventRecord, Grant, RateLimitWindow, SubjectScore, ScoreHistory];
+export const ENTITIES = [Partner, PartnerKey, AuditEntry, AuditCheckpoint, AuditVerifiedMark, EventRecord, Grant, RateLimitWindow, SubjectScore, ScoreHistory, SsfStream, SsfStreamSubject, Delivery];

@@ -3,12 +3,12 @@ import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager, In } from 'typeorm';
 import { AuditAction } from '../audit/audit.actions';
 import { AuditService } from '../audit/audit.service';
-import { ScoringService } from '../scoring/scoring.service';
 import { AuthService } from '../auth/auth.service';
 import { AuthenticatedPartner } from '../auth/authenticated-partner';
 import { badInput, unauthenticated } from '../common/errors';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { EventRecord, EventStatus, StoredEventType } from './event.entity';
+import { EventsStoredHook } from './events-stored.hook';
 import { EventType, MAX_NUMERIC_DATE } from './set-profile';
 import { badTextIn, duplicateKeyOf, VerdictCode, VerifiedEvent, verifySet } from './set-verifier';
 
@@ -63,7 +63,7 @@ export class EventsIngestService {
     private readonly db: DataSource,
     private readonly auth: AuthService,
     private readonly audit: AuditService,
-    private readonly scoring: ScoringService,
+    private readonly stored: EventsStoredHook,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -118,10 +118,11 @@ export class EventsIngestService {
     const targets = await this.checkTargets(tx, issuer, fresh, results);
     const stored = await this.insert(tx, issuer, fresh.filter((c) => results[c.index].status === PublishStatus.ACCEPTED), results);
     await this.applyStatusChanges(tx, issuer, stored, targets);
-    // Update on write: the touched subjects' stored score and tier, in this same transaction.
-    const causes = new Map<string, string[]>();
-    for (const c of stored) if (c.row.type !== StoredEventType.LEGAL_REQUEST) causes.set(c.row.subject, [...(causes.get(c.row.subject) ?? []), c.row.id]);
-    await this.scoring.updateStored(tx, causes);
+    // What reacts to stored events (the stored score, the delivery fan-out) runs here, in this transaction.
+    await this.stored.run(
+      tx,
+      stored.map((c) => ({ id: c.row.id, issuer, jti: c.row.jti, subject: c.row.subject, type: c.row.type, targetEventId: targets.get(c.event.jti)?.id ?? null, receivedAt: c.row.receivedAt })),
+    );
     const counts = { accepted: 0, duplicate: 0, rejected: 0 };
     for (const r of results) counts[r.status.toLowerCase() as keyof typeof counts]++;
     await this.audit.append(tx, {

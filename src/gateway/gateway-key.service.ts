@@ -26,6 +26,15 @@ export class GatewayKeyService implements OnModuleInit {
     return { keys: [this.key.publicJwk] };
   }
 
+  /**
+   * Signs JWT claims with the gateway key of `alg` (a stream chooses EdDSA or RS256; the RSA key
+   * comes with delivery: until then RS256 is refused).
+   */
+  async signJwt(claims: Record<string, unknown>, typ: string, alg: 'EdDSA' | 'RS256' = 'EdDSA'): Promise<string> {
+    if (alg !== 'EdDSA') throw new Error(`the gateway has no ${alg} key`);
+    return this.sign(new TextEncoder().encode(JSON.stringify(claims)), typ);
+  }
+
   /** Signs a payload as a compact JWS with the gateway key. */
   async sign(payload: Uint8Array, typ: string): Promise<string> {
     return new CompactSign(payload).setProtectedHeader({ alg: 'EdDSA', kid: this.key.kid, typ }).sign(this.key.privateKey);

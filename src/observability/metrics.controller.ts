@@ -13,6 +13,6 @@ export class MetricsController {
   @MetricsTokenAccepted()
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
   scrape(): Promise<string> {
-    return this.metrics.registry.metrics();
+    return this.metrics.scrape();
   }
 }

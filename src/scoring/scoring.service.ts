@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditAction } from '../audit/audit.actions';
@@ -10,7 +10,9 @@ import { APP_CONFIG, AppConfig } from '../config/config';
 import { SUBJECT_ID, SUBJECT_ID_RULE } from '../events/set-profile';
 import { fullAccess, Viewer, viewerParams, visibleEvent } from '../sharing/visibility';
 import { maskEvent } from '../sharing/masking';
-import { EventRecord } from '../events/event.entity';
+import { EventRecord, StoredEventType } from '../events/event.entity';
+import { EventsStoredHook, HOOK_ORDER, StoredEvent } from '../events/events-stored.hook';
+import { ScoreChangesHook } from './score-changes.hook';
 import { toEventType } from '../events/events.query.service';
 import { EventType } from '../events/dto/event.types';
 import { decodeTimeCursor, encodeTimeCursor, pageOf, pageSize } from '../common/pagination';
@@ -58,12 +60,26 @@ export interface Evaluation {
 
 /** Scores: computed from the events as they stood at an instant, stored and historised on write. */
 @Injectable()
-export class ScoringService {
+export class ScoringService implements OnModuleInit {
   constructor(
     private readonly db: DataSource,
     private readonly audit: AuditService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly eventsStored: EventsStoredHook,
+    private readonly scoreChanges: ScoreChangesHook,
   ) {}
+
+  onModuleInit(): void {
+    this.eventsStored.register('scoring', HOOK_ORDER.scoring, (tx, events) => this.onEventsStored(tx, events));
+  }
+
+  /** Update on write: the touched subjects' stored score and tier, in the publishing transaction. */
+  private async onEventsStored(tx: EntityManager, events: StoredEvent[]): Promise<void> {
+    const causes = new Map<string, string[]>();
+    for (const e of events) if (e.type !== StoredEventType.LEGAL_REQUEST) causes.set(e.subject, [...(causes.get(e.subject) ?? []), e.id]);
+    const changes = await this.updateStored(tx, causes);
+    await this.scoreChanges.run(tx, changes);
+  }
 
   /**
    * Evaluates several subjects at `at` with one query, whatever their number: the events as they
@@ -108,8 +124,8 @@ export class ScoringService {
    * lock taken before the evaluation, so each evaluation sees every event committed before it
    * (without it, two publishers on one subject each stored a score missing the other's events).
    */
-  async updateStored(tx: EntityManager, causes: Map<string, string[]>): Promise<void> {
-    if (!causes.size) return;
+  async updateStored(tx: EntityManager, causes: Map<string, string[]>): Promise<ScoreHistory[]> {
+    if (!causes.size) return [];
     const subjects = [...causes.keys()].sort();
     await preparedQuery(tx, 'rx_lock_subjects', LOCK_SUBJECTS, [subjects]);
     const now = new Date(); // after the locks: the evaluation's snapshot includes the writers before us
@@ -121,6 +137,7 @@ export class ScoringService {
       .filter((r) => (previous.get(r.subject) ?? 'NONE') !== r.tier)
       .map((r) => ({ id: randomUUID(), subject: r.subject, at: now, tier: r.tier, previousTier: previous.get(r.subject) ?? 'NONE', score: r.score, causedBy: causes.get(r.subject) ?? [] }));
     if (changes.length) await tx.getRepository(ScoreHistory).insert(changes);
+    return changes;
   }
 
   /** A viewer's read of subjects' scores, audited as a read of the contributing issuers' data. */
