@@ -1,3 +1,4 @@
+import type { DynamicModule, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomUUID } from 'node:crypto';
@@ -18,6 +19,7 @@ import { DEFAULT_BODY_LIMIT, graphqlBodyLimit, SET_PUSH_BODY_LIMIT } from './htt
 import { announcesBody } from './http/requests';
 import { RateLimiterService } from './ratelimit/rate-limiter.service';
 import { installResilience } from './resilience/resilience.hooks';
+import { oauthTokenRoute } from './auth/oauth/token-route';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -25,7 +27,7 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
  * Builds the gateway: Fastify with one JSON logger, the GraphQL transport rules, authentication
  * of every GraphQL request, and metrics. main.ts and every end-to-end test use this.
  */
-export async function createApp(config: AppConfig, logger: Logger = createLogger(config.logLevel)): Promise<NestFastifyApplication> {
+export async function createApp(config: AppConfig, logger: Logger = createLogger(config.logLevel), extraImports: Array<Type | DynamicModule> = []): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
     // Each route that takes a body has its own limit (http/body-limits.ts); this is for the rest.
@@ -37,7 +39,7 @@ export async function createApp(config: AppConfig, logger: Logger = createLogger
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, extraImports), adapter, {
     logger: new NestPinoLogger(logger),
     bufferLogs: false,
     abortOnError: false, // a failed start (e.g. DATA_DIR locked) reaches main.ts, which says why on stderr
@@ -56,6 +58,7 @@ export async function createApp(config: AppConfig, logger: Logger = createLogger
     if (route.url === '/graphql' && route.method === 'POST') route.bodyLimit = maxGraphqlBody;
   });
   fastify.addHook('onRoute', setPushRoute(app.get(RateLimiterService)));
+  fastify.addHook('onRoute', oauthTokenRoute());
   fastify.addHook('onRoute', webSocketGate(fastify, config, auth, app.get(RateLimiterService), logger));
 
   fastify.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {

@@ -1,4 +1,4 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Module, Type } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import { AppExceptionFilter } from './common/app-exception.filter';
@@ -11,6 +11,7 @@ import { EventsHookModule } from './events/events-hook.module';
 import { SharingModule } from './sharing/sharing.module';
 import { ScoringModule } from './scoring/scoring.module';
 import { DeliveryModule } from './delivery/delivery.module';
+import { OAuthModule } from './auth/oauth/oauth.module';
 import { APP_CONFIG, AppConfig } from './config/config';
 import { DatabaseModule } from './database/database.module';
 import { GatewayModule } from './gateway/gateway.module';
@@ -28,7 +29,7 @@ import { AuditSpool } from './resilience/audit-spool';
 @Module({})
 export class AppModule {
   /** The whole gateway for one validated configuration (the app, the tests and the smoke test use this). */
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(config: AppConfig, extraImports: Array<Type | DynamicModule> = []): DynamicModule {
     const production = config.nodeEnv === 'production';
     return {
       module: AppModule,
@@ -67,6 +68,8 @@ export class AppModule {
         SharingModule,
         ScoringModule,
         DeliveryModule,
+        OAuthModule,
+        ...extraImports, // tests only: e.g. a probe controller behind the global guard
       ],
       providers: [{ provide: APP_CONFIG, useValue: config }, AuditSpool, { provide: APP_FILTER, useClass: AppExceptionFilter }],
       exports: [APP_CONFIG],

@@ -14,6 +14,8 @@ export enum AuditAction {
   GrantCreate = 'grant.create',
   GrantRevoke = 'grant.revoke',
   ScoresRead = 'scores.read',
+  /** An OAuth access token issued by POST /oauth/token (identifiers only, never the token). */
+  OAuthToken = 'oauth.token',
 }
 
 export const SYSTEM_ACTOR = 'system';

@@ -8,7 +8,9 @@ export const ALLOWED_ALGS = ['EdDSA', 'ES256', 'PS256', 'RS256'] as const;
 const MAX_ASSERTION_BYTES = 8 * 1024;
 const MAX_LIFETIME_S = 300;
 const CLOCK_TOLERANCE_S = 60;
-const PARTNER_ID = /^[a-z0-9][a-z0-9-]{1,62}$/;
+export const PARTNER_ID = /^[a-z0-9][a-z0-9-]{1,62}$/;
+/** Header parameters that would let a token choose its own key, or change how it is read. */
+export const REFUSED_HEADER_PARAMS = ['jku', 'x5u', 'jwk', 'x5c', 'crit', 'b64'] as const;
 
 /** What the verifier needs to know about the partner named in `iss`. */
 export interface AssertionPartner {
@@ -90,7 +92,7 @@ export async function verifyPartnerAssertion(token: string, ctx: AssertionContex
   if (typeof header.kid !== 'string' || header.kid.length === 0 || header.kid.length > 128) {
     fail('kid', 'header kid is required (1..128 characters)');
   }
-  for (const refused of ['jku', 'x5u', 'jwk', 'x5c', 'crit', 'b64']) {
+  for (const refused of REFUSED_HEADER_PARAMS) {
     if (refused in header) fail('header', `header parameter "${refused}" is not allowed`);
   }
 

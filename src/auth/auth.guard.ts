@@ -1,8 +1,11 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { GqlExecutionContext } from '@nestjs/graphql';
-import { forbidden } from '../common/errors';
-import { AuthService } from './auth.service';
+import type { FastifyReply } from 'fastify';
+import { AppError, forbidden, unauthenticated } from '../common/errors';
+import { ACCESS_TOKEN_ELSEWHERE, AuthService } from './auth.service';
+import { authenticateBearerRoute, challengeOf } from './oauth/bearer-route';
+import { SSF_SCOPES_KEY, SsfScope } from './ssf-scopes.decorator';
 import { METRICS_TOKEN_KEY, PERMISSIONS_KEY, PUBLIC_KEY, RequestWithPartner, requestOf } from './decorators';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { timingSafeEqual } from 'node:crypto';
@@ -37,7 +40,10 @@ export class AuthGuard implements CanActivate {
     if (context.getType<string>() === 'graphql') {
       request.operationName ??= GqlExecutionContext.create(context).getInfo().fieldName;
     }
-    const partner = await this.auth.authenticateRequest(request);
+    const scopes = this.reflector.getAllAndOverride<SsfScope[] | undefined>(SSF_SCOPES_KEY, targets);
+    const partner = scopes && context.getType<string>() === 'http' ? await this.authenticateBearerRoute(context, scopes) : await this.auth.authenticateRequest(request);
+    // Only a route marked @AcceptsAccessToken admits an access token (authentication refuses it elsewhere; this is the backstop).
+    if (partner.scopes !== undefined && !scopes) throw unauthenticated(ACCESS_TOKEN_ELSEWHERE);
     const required = this.reflector.getAllAndOverride<Permission[] | undefined>(PERMISSIONS_KEY, targets);
     if (!required || required.length === 0) {
       throw forbidden('this operation declares no permission, so it is refused (deny by default)');
@@ -47,5 +53,16 @@ export class AuthGuard implements CanActivate {
       throw forbidden(`partners of kind ${partner.kind} lack the permission ${missing.join(', ')}`);
     }
     return true;
+  }
+
+  /** RFC 6750: a refusal carries its `WWW-Authenticate` challenge, whichever filter writes the body. */
+  private async authenticateBearerRoute(context: ExecutionContext, scopes: SsfScope[]) {
+    try {
+      return await authenticateBearerRoute(this.auth, context.switchToHttp().getRequest(), scopes);
+    } catch (e) {
+      const challenge = e instanceof AppError ? challengeOf(e) : undefined;
+      if (challenge) context.switchToHttp().getResponse<FastifyReply>().header('www-authenticate', challenge);
+      throw e;
+    }
   }
 }

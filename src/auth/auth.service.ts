@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { compactVerify, importJWK } from 'jose';
+import { compactVerify, createLocalJWKSet, importJWK } from 'jose';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { Partner } from '../partners/partner.entity';
@@ -10,6 +10,9 @@ import { AuthenticatedPartner } from './authenticated-partner';
 import { RequestWithPartner } from './decorators';
 import { unauthenticated } from '../common/errors';
 import { AuthFailureRecorder } from '../audit/auth-failures';
+import { GatewayKeyService } from '../gateway/gateway-key.service';
+import { HIDDEN_TOKEN_RULES, looksLikeAccessToken, verifyAccessToken } from './oauth/access-token';
+import { resourceOf } from './oauth/oauth.paths';
 
 /**
  * Rules that can only fail after the signature verified: only a holder of the partner's private
@@ -21,6 +24,10 @@ import { AuthFailureRecorder } from '../audit/auth-failures';
  * only that the theft was noticed).
  */
 const NAMED_AFTER_SIGNATURE = new Set(['partner-status', 'key-revoked', 'aud', 'iat', 'exp', 'lifetime', 'jti']);
+/** An access token anywhere but on the routes marked @AcceptsAccessToken. */
+export const ACCESS_TOKEN_ELSEWHERE =
+  'authentication failed (access-token): an OAuth access token (typ at+jwt) is only for the SSF endpoints (/ssf/*); GraphQL and every other route take a partner assertion (typ partner-auth+jwt)';
+export const INVALID_ACCESS_TOKEN = 'authentication failed: not a valid access token of this gateway; get one from POST /oauth/token';
 export const AUTHENTICATION_FAILED =
   'authentication failed: send "Authorization: Bearer <assertion>" with an assertion in the form of token profile section 2, signed by an active key registered for your partner id';
 
@@ -49,24 +56,66 @@ export class AuthService {
     private readonly db: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly failures: AuthFailureRecorder,
+    private readonly gatewayKeys: GatewayKeyService,
   ) {}
 
-  /** Authenticates a request once; later calls for the same request share the result. */
-  authenticateRequest(request: RequestWithPartner): Promise<AuthenticatedPartner> {
-    request.authentication ??= this.authenticateHeader(request.headers.authorization).then((partner) => {
+  /**
+   * Authenticates a request once; later calls for the same request share the result.
+   * `acceptsAccessToken`: the route is marked @AcceptsAccessToken (the SSF endpoints).
+   */
+  authenticateRequest(request: RequestWithPartner, acceptsAccessToken = false): Promise<AuthenticatedPartner> {
+    request.authentication ??= this.authenticateHeader(request.headers.authorization, acceptsAccessToken).then((partner) => {
       request.partner = partner;
       return partner;
     });
     return request.authentication;
   }
 
-  async authenticateHeader(header: string | string[] | undefined): Promise<AuthenticatedPartner> {
+  async authenticateHeader(header: string | string[] | undefined, acceptsAccessToken = false): Promise<AuthenticatedPartner> {
     if (header === undefined || Array.isArray(header) || !/^Bearer [^\s]+$/.test(header)) {
       this.failures.note(undefined, 'bearer');
       this.logger.log(`authentication failed (bearer): ${header === undefined ? 'no' : 'a malformed'} Authorization header`);
       throw unauthenticated(AUTHENTICATION_FAILED);
     }
-    return this.authenticateAssertion(header.slice('Bearer '.length));
+    const token = header.slice('Bearer '.length);
+    if (looksLikeAccessToken(token)) {
+      if (acceptsAccessToken) return this.authenticateAccessToken(token);
+      this.failures.note(undefined, 'access-token-elsewhere');
+      this.logger.log('authentication failed (access-token-elsewhere): an access token outside the SSF endpoints');
+      throw unauthenticated(ACCESS_TOKEN_ELSEWHERE);
+    }
+    return this.authenticateAssertion(token);
+  }
+
+  private gatewayJwks?: ReturnType<typeof createLocalJWKSet>;
+
+  /** RFC 9068 access tokens of the token endpoint; the partner and the key that obtained it are checked as of now. */
+  async authenticateAccessToken(token: string): Promise<AuthenticatedPartner> {
+    this.gatewayJwks ??= createLocalJWKSet(this.gatewayKeys.jwks()); // the keys are fixed once the app has started
+    let known: string | undefined;
+    let kind: PartnerKind | undefined;
+    try {
+      const verified = await verifyAccessToken(token, {
+        issuer: this.config.issuer,
+        audience: resourceOf(this.config.issuer),
+        now: Math.floor(Date.now() / 1000),
+        key: this.gatewayJwks,
+        loadPartner: async (id) => {
+          const p = await this.loadPartner(id);
+          known = p?.id;
+          kind = p?.kind;
+          return p;
+        },
+      });
+      return { id: verified.partnerId, kind: kind as PartnerKind, kid: verified.kid, scopes: verified.scopes };
+    } catch (e) {
+      if (e instanceof AssertionError) {
+        this.failures.note(known, `access-token-${e.rule}`);
+        this.logger.log(`authentication failed (access-token-${e.rule}) for ${known ?? 'an unknown partner'}: ${e.message}`);
+        throw unauthenticated(HIDDEN_TOKEN_RULES.has(e.rule) ? INVALID_ACCESS_TOKEN : `authentication failed (${e.rule}): ${e.message}`);
+      }
+      throw e;
+    }
   }
 
   async authenticateAssertion(token: string): Promise<AuthenticatedPartner> {

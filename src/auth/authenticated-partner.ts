@@ -5,4 +5,6 @@ export interface AuthenticatedPartner {
   id: string;
   kind: PartnerKind;
   kid: string;
+  /** Set only when the request came with an OAuth access token: the scopes it carries (the SSF endpoints check them). */
+  scopes?: readonly string[];
 }

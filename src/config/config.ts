@@ -52,6 +52,8 @@ export interface AppConfig {
   redisUrl: string | undefined;
   /** Days below MONITOR after which an episode ends. */
   episodeCooldownDays: number;
+  /** Lifetime of the OAuth access tokens of POST /oauth/token, in seconds. */
+  accessTokenTtlSeconds: number;
 }
 
 const KINDS = ['BANK', 'ECOMMERCE', 'LEGAL', 'INTERNAL_SCORER', 'OPERATOR'];
@@ -186,6 +188,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     graphqlMaxCost: readInt(env, 'GRAPHQL_MAX_COST', 5000, 10, 1_000_000),
     redisUrl: readRedisUrl(env),
     episodeCooldownDays: readInt(env, 'EPISODE_COOLDOWN_DAYS', 7, 0, 365),
+    accessTokenTtlSeconds: readInt(env, 'ACCESS_TOKEN_TTL_SECONDS', 300, 30, 3600),
   };
 }
 

@@ -1,7 +1,10 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthService } from '../auth/auth.service';
 import type { RequestWithPartner } from '../auth/decorators';
-import { AppError } from '../common/errors';
+import { authenticateBearerRoute, challengeOf } from '../auth/oauth/bearer-route';
+import { OAUTH_TOKEN_PATH } from '../auth/oauth/oauth.paths';
+import type { SsfRouteConfig } from '../auth/ssf-scopes.decorator';
+import { AppError, httpStatusOf } from '../common/errors';
 import { SET_PUSH_PATH } from '../events/set-push.route';
 import { setPushError, setPushErrCode } from '../events/set-push-errors';
 import { announcesBody } from './requests';
@@ -10,21 +13,35 @@ import { announcesBody } from './requests';
 const BODYLESS = new Set(['GET', 'HEAD']);
 
 /**
+ * The token endpoint authenticates its client from the body (RFC 7523 client_assertion): it has
+ * no Authorization header to check. Its body limit is small and the admission bound still applies
+ * (auth/oauth/token-route.ts, resilience/resilience.hooks.ts); its rate budget is charged once the
+ * client is known.
+ */
+const AUTHENTICATES_FROM_BODY = new Set([OAUTH_TOKEN_PATH]);
+
+/**
  * Root `onRequest` hook: a request that may carry a body is authenticated from its Authorization
  * header before Fastify reads a byte of the body, on every route (unknown ones too). A refused
  * request is answered at once and its connection closed, so a stranger's upload is never read.
- * `/graphql` has its own hook (app.factory), which also covers its WebSocket upgrade.
+ * `/graphql` has its own hook (app.factory), which also covers its WebSocket upgrade. Routes
+ * marked @AcceptsAccessToken also take an access token here, and answer with RFC 6750 challenges.
  */
 export function authenticateBeforeBody(auth: AuthService) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
-    if (BODYLESS.has(request.method) || request.routeOptions?.url === '/graphql') return;
+    const route = request.routeOptions?.url;
+    if (BODYLESS.has(request.method) || route === '/graphql' || (route !== undefined && AUTHENTICATES_FROM_BODY.has(route))) return;
+    const scopes = (request.routeOptions?.config as SsfRouteConfig | undefined)?.ssfScopes;
     try {
-      await auth.authenticateRequest(request as unknown as RequestWithPartner);
+      if (scopes) await authenticateBearerRoute(auth, request as unknown as RequestWithPartner, scopes);
+      else await auth.authenticateRequest(request as unknown as RequestWithPartner);
     } catch (e) {
       if (!(e instanceof AppError)) throw e;
       if (announcesBody(request)) reply.header('connection', 'close');
-      const body = request.routeOptions?.url === SET_PUSH_PATH ? setPushError(setPushErrCode(e.code), e.message) : { error: e.code, message: e.message };
-      return reply.code(401).send(body);
+      const challenge = challengeOf(e);
+      if (challenge) reply.header('www-authenticate', challenge);
+      const body = route === SET_PUSH_PATH ? setPushError(setPushErrCode(e.code), e.message) : { error: e.code, message: e.message };
+      return reply.code(scopes ? httpStatusOf(e.code) : 401).send(body);
     }
   };
 }

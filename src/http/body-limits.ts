@@ -13,6 +13,12 @@ export const DEFAULT_BODY_LIMIT = 16 * 1024;
 export const SET_PUSH_BODY_LIMIT = MAX_SET_BYTES + 16;
 
 /**
+ * `POST /oauth/token`: a handful of form parameters and one client assertion (at most 8 KiB);
+ * the route reads its body before it knows the client, so the limit stays small.
+ */
+export const OAUTH_TOKEN_BODY_LIMIT = 16 * 1024;
+
+/**
  * `POST /graphql`: the largest legitimate request is a full `publishEvents` batch sent as compact
  * JSON, `{"query": "...", "variables": {"t": ["<token>", ...]}}`:
  * - each token at most 16 KiB of base64url (never escaped in JSON) plus its quotes and comma: 16,387 bytes;

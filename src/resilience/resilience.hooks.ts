@@ -2,6 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Counter, Gauge } from 'prom-client';
 import { AuthService } from '../auth/auth.service';
+import { OAUTH_TOKEN_PATH } from '../auth/oauth/oauth.paths';
 import type { RequestWithPartner } from '../auth/decorators';
 import { ErrorCode } from '../common/errors';
 import { DatabaseHealth } from '../database/database-health';
@@ -36,7 +37,7 @@ export function installResilience(app: NestFastifyApplication, settings: Resilie
   new Gauge({ name: 'rx_inflight_cost', help: 'Cost of the admitted requests still in flight.', registers: [registry], collect() { this.set(admission.inflightCost); } });
   fastify.addHook('onClose', async () => pressure.stop());
 
-  const guarded = (request: FastifyRequest) => request.method === 'POST' && (request.routeOptions?.url === '/graphql' || request.routeOptions?.url === '/events');
+  const guarded = (request: FastifyRequest) => request.method === 'POST' && (request.routeOptions?.url === '/graphql' || request.routeOptions?.url === '/events' || request.routeOptions?.url === OAUTH_TOKEN_PATH);
   const release = (request: FastifyRequest) => tickets.get(request)?.release();
   const overloaded = (request: FastifyRequest, reply: FastifyReply, reason: string, label: string) => {
     shed.inc({ reason: label });
@@ -58,7 +59,8 @@ export function installResilience(app: NestFastifyApplication, settings: Resilie
   fastify.addHook('preParsing', async (request: FastifyRequest, reply: FastifyReply) => {
     if (!guarded(request)) return;
     const withPartner = request as unknown as RequestWithPartner;
-    if (!withPartner.partner) {
+    // The token endpoint's client is in the body: its requests share the unauthenticated bucket.
+    if (!withPartner.partner && request.routeOptions?.url !== OAUTH_TOKEN_PATH) {
       // POST /events is authenticated by the guard later; the memoised result is shared with it.
       await auth.authenticateRequest(withPartner).catch(() => undefined);
     }

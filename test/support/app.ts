@@ -1,3 +1,4 @@
+import type { DynamicModule, Type } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -63,7 +64,7 @@ export class TestGateway {
     readonly operatorKey: TestKey,
   ) {}
 
-  static async start(db: TestDatabase, env: Record<string, string> = {}, operatorKey?: TestKey): Promise<TestGateway> {
+  static async start(db: TestDatabase, env: Record<string, string> = {}, operatorKey?: TestKey, extraImports: Array<Type | DynamicModule> = []): Promise<TestGateway> {
     const opKey = operatorKey ?? (await makeKey('operator-test-1'));
     const config = loadConfig({
       ...(db.url ? { DATABASE_URL: db.url } : {}),
@@ -77,7 +78,7 @@ export class TestGateway {
     // An in-process gateway shares the test runner's event loop: lag-based shedding would measure
     // the runner (other specs' work), not the gateway. test/overload.e2e-spec.ts sheds real processes.
     process.env.OVERLOAD_MAX_EVENT_LOOP_DELAY_MS ??= '0';
-    const app = await createApp(config, createLogger(config.logLevel));
+    const app = await createApp(config, createLogger(config.logLevel), extraImports);
     await app.listen({ port: 0, host: '127.0.0.1' });
     const address = app.getHttpServer().address() as { port: number };
     return new TestGateway(app, `http://127.0.0.1:${address.port}`, config, opKey);
