@@ -29,7 +29,8 @@ function markRoute(handler: object, scopes: SsfScope[]): void {
  * the partner assertion (which grants the partner kind's permissions as everywhere else).
  * On a method or on a controller (then on each of its methods that does not say otherwise). Besides
  * the Nest metadata the guard reads, it marks the Fastify route config, so that authentication
- * before the body is read knows the route takes access tokens.
+ * before the body is read knows the route takes access tokens. Put it above any @RouteConfig()
+ * of the same method (decorators apply bottom-up and RouteConfig replaces the whole config).
  */
 export const AcceptsAccessToken =
   (...scopes: SsfScope[]) =>
