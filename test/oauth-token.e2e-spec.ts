@@ -1,7 +1,8 @@
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { DataSource } from 'typeorm';
 import { AuthFailureRecorder } from '../src/audit/auth-failures';
-import { TestDatabase, TestGateway } from './support/app';
+import { sweepClientAssertionJtis } from '../src/auth/oauth/client-assertion-jtis';
+import { TestDatabase, TestGateway, usingPostgres } from './support/app';
 import { assertion, makeKey, TestKey } from './support/keys';
 import { accessToken, ISSUER, postToken, TOKEN_ENDPOINT, tokenParams } from './support/oauth';
 
@@ -14,12 +15,12 @@ describe('OAuth token endpoint: client_credentials with private_key_jwt (e2e)', 
   beforeAll(async () => {
     db = await TestDatabase.create();
     gw = await TestGateway.start(db, { GATEWAY_ISSUER: ISSUER });
-    // A second replica on the same database, for the single-use jti.
-    gw2 = await TestGateway.start(db, { GATEWAY_ISSUER: ISSUER }, gw.operatorKey);
+    // A second replica on the same database, for the single-use jti (PGlite is single-process: one gateway races itself).
+    gw2 = usingPostgres() ? await TestGateway.start(db, { GATEWAY_ISSUER: ISSUER }, gw.operatorKey) : gw;
     key = await gw.registerPartner('bank-a', 'BANK');
   });
   afterAll(async () => {
-    await gw2?.close();
+    if (gw2 !== gw) await gw2?.close();
     await gw?.close();
     await db?.drop();
   });
@@ -96,6 +97,16 @@ describe('OAuth token endpoint: client_credentials with private_key_jwt (e2e)', 
     }
     await expectRefused(await tokenParams(key, 'bank-a', 'ssf.read', { jti: null }), 400, 'invalid_client', /\(jti\).*required/);
     await expectStillIssued();
+  });
+
+  it('remembers a jti only while its assertion could be accepted: an expired one is taken over, then swept', async () => {
+    const ds = gw.app.get(DataSource);
+    await ds.query(`INSERT INTO oauth_client_assertion (partner_id, jti, expires_at) VALUES ('bank-a', 'old-1', now() - interval '1 second'), ('bank-a', 'old-2', now() - interval '2 minutes'), ('bank-a', 'live-1', now() + interval '5 minutes')`);
+    expect((await postToken(gw.url, await tokenParams(key, 'bank-a', 'ssf.read', { jti: 'old-1' }))).status).toBe(200);
+    await expectRefused(await tokenParams(key, 'bank-a', 'ssf.read', { jti: 'live-1' }), 400, 'invalid_client', /used already/);
+    expect(await sweepClientAssertionJtis(ds)).toBeGreaterThanOrEqual(1);
+    const left = (await ds.query(`SELECT jti FROM oauth_client_assertion WHERE jti IN ('old-1', 'old-2', 'live-1') ORDER BY jti`)) as Array<{ jti: string }>;
+    expect(left.map((r) => r.jti)).toEqual(['live-1', 'old-1']);
   });
 
   it('refuses a revoked key, then issues with the partner\'s other key', async () => {
