@@ -211,6 +211,9 @@ describe('access tokens on the SSF routes (e2e)', () => {
     const json = await rawRequest(gw.url, { path: '/oauth/token', headers: { 'content-type': 'application/json' }, contentLength: huge, sendBytes: 1024 });
     expect(json).toMatchObject({ status: 400, headers: { connection: 'close', 'cache-control': 'no-store' } });
     expect(JSON.parse(json!.body)).toMatchObject({ error: 'invalid_request' });
+    const form = await rawRequest(gw.url, { path: '/oauth/token', headers: { 'content-type': 'application/x-www-form-urlencoded' }, contentLength: huge, sendBytes: 1024 });
+    expect(form).toMatchObject({ status: 413, headers: { connection: 'close', 'cache-control': 'no-store' } });
+    expect(JSON.parse(form!.body)).toEqual({ error: 'invalid_request', error_description: 'the body is larger than 16384 bytes' });
     expect((await call('/ssf/probe', readToken)).status).toBe(200);
   });
 });
