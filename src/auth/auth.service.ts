@@ -78,7 +78,8 @@ export class AuthService {
       throw unauthenticated(AUTHENTICATION_FAILED);
     }
     const token = header.slice('Bearer '.length);
-    if (looksLikeAccessToken(token)) {
+    // A memoised assertion is not an access token: skip decoding its header on the hot path.
+    if (!this.verified.has(token) && looksLikeAccessToken(token)) {
       if (acceptsAccessToken) return this.authenticateAccessToken(token);
       this.failures.note(undefined, 'access-token-elsewhere');
       this.logger.log('authentication failed (access-token-elsewhere): an access token outside the SSF endpoints');
