@@ -9,6 +9,7 @@ import { RateLimitWindow } from '../ratelimit/rate-limit-window.entity';
 import { PartnerKey } from '../partners/partner-key.entity';
 import { SsfStream, SsfStreamSubject } from '../delivery/stream.entity';
 import { Delivery } from '../delivery/delivery.entity';
+import { PushToken } from '../events/inbound/push-token.entity';
 
 /** Every entity of the app; the migrations must match these exactly (a test checks it). */
-export const ENTITIES = [Partner, PartnerKey, AuditEntry, AuditCheckpoint, AuditVerifiedMark, EventRecord, Grant, RateLimitWindow, SubjectScore, ScoreHistory, SsfStream, SsfStreamSubject, Delivery];
+export const ENTITIES = [Partner, PartnerKey, AuditEntry, AuditCheckpoint, AuditVerifiedMark, EventRecord, Grant, RateLimitWindow, SubjectScore, ScoreHistory, SsfStream, SsfStreamSubject, Delivery, PushToken];
