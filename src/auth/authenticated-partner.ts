@@ -5,4 +5,6 @@ export interface AuthenticatedPartner {
   id: string;
   kind: PartnerKind;
   kid: string;
+  /** Set when the caller used a static push token (only `POST /events` accepts one). */
+  pushTokenId?: string;
 }
