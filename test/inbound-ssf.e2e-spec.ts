@@ -39,7 +39,7 @@ describe('inbound SSF: standard transmitters push unmodified (e2e)', () => {
     const mine = await gw.as('bank-a', bankKey, 'mutation { createPushToken(input: { label: "IdP transmitter" }) { token pushToken { id partnerId hint label status createdBy } } }');
     bankToken = mine.data!.createPushToken.token;
     bankTokenId = mine.data!.createPushToken.pushToken.id;
-    expect(bankToken).toMatch(/^rxp_[A-Za-z0-9_-]{43}$/);
+    expect(bankToken).toMatch(/^rxp_[A-Za-z0-9_-]{54}$/);
     expect(mine.data!.createPushToken.pushToken).toMatchObject({ partnerId: 'bank-a', hint: bankToken.slice(0, 12), label: 'IdP transmitter', status: 'ACTIVE', createdBy: 'bank-a' });
     const byOperator = await gw.asOperator('mutation { createPushToken(input: { partnerId: "bank-a" }) { token pushToken { createdBy } } }');
     opToken = byOperator.data!.createPushToken.token;
@@ -93,7 +93,7 @@ describe('inbound SSF: standard transmitters push unmodified (e2e)', () => {
     expect(await refused.json()).toEqual({ err: 'access_denied', description: `this push token is partner "bank-a"'s: a SET whose iss is "${SHOP_ISS}" cannot be posted with it` });
     // By its partner id too, and signed with the bank's own key: the token is the bank's, the SET names the shop.
     const named = await push(bankToken, await standardSet(bankKey, 'shop-b', `${RISC}account-disabled`, {}));
-    expect((await named.json()).err).toBe('access_denied');
+    expect(((await named.json()) as { err: string }).err).toBe('access_denied');
     expect((await myEvents(shopKey, 'shop-b')).length).toBe(0);
     // The shop's own token takes the shop's SET.
     const shopToken = (await gw.as('shop-b', shopKey, 'mutation { createPushToken(input: {}) { token } }')).data!.createPushToken.token;
@@ -111,7 +111,7 @@ describe('inbound SSF: standard transmitters push unmodified (e2e)', () => {
       `Bearer realm="risk-exchange", error="invalid_token", error_description="authentication failed (push-token-revoked): push token ${bankToken.slice(0, 12)}... was revoked; use another one"`,
     );
     expect(await refused.json()).toEqual({ err: 'authentication_failed', description: expect.stringMatching(/push-token-revoked/) });
-    const unknown = await push(`rxp_${'A'.repeat(43)}`, set);
+    const unknown = await push(`rxp_${'A'.repeat(54)}`, set);
     expect(unknown.status).toBe(401);
     expect(unknown.headers.get('www-authenticate')).toMatch(/^Bearer realm="risk-exchange", error="invalid_token", error_description="authentication failed: the push token is unknown/);
     const none = await fetch(`${gw.url}/events`, { method: 'POST', headers: { 'content-type': SET_TYPE }, body: set });

@@ -3,7 +3,7 @@ import type { Partner } from '../../partners/partner.entity';
 
 /**
  * A static push credential (issue 14): what a standard SSF transmitter puts in the stream's
- * `authorization_header`. Only the SHA-256 of the secret is kept (the secret is 256 random bits,
+ * `authorization_header`. Only the SHA-256 of the secret is kept (the secret is 320 random bits,
  * so a fast hash is enough); it authenticates `POST /events` for one partner and nothing else.
  */
 @Entity({ name: 'push_token' })

@@ -14,9 +14,12 @@ import { PartnerKind, PartnerStatus } from '../../partners/partner.enums';
 import { CreatedPushTokenType, CreatePushTokenInput, PushTokenConnection, PushTokenStatus, PushTokenType } from './dto/push-token.types';
 import { PushToken } from './push-token.entity';
 
-/** `rxp_` and 32 random bytes in base64url (256 bits): recognisable in a header, a log or a leak scanner. */
+/**
+ * `rxp_` and 40 random bytes in base64url (320 bits): recognisable in a header, a log or a leak
+ * scanner. Lists show the first 12 characters (48 bits), so 272 bits stay secret, over the 256 asked.
+ */
 export const PUSH_TOKEN_PREFIX = 'rxp_';
-const PUSH_TOKEN = /^rxp_[A-Za-z0-9_-]{43}$/;
+const PUSH_TOKEN = /^rxp_[A-Za-z0-9_-]{54}$/;
 const MAX_ACTIVE_TOKENS = 10;
 export const PUSH_TOKEN_FAILED = 'authentication failed: the push token is unknown; send "Authorization: Bearer rxp_..." with a token created by createPushToken, or a partner assertion';
 
@@ -48,7 +51,7 @@ export class PushTokensService {
     const partnerId = input.partnerId ?? caller.id;
     this.assertMayManage(caller, partnerId);
     const label = validateLabel(input.label);
-    const token = PUSH_TOKEN_PREFIX + randomBytes(32).toString('base64url');
+    const token = PUSH_TOKEN_PREFIX + randomBytes(40).toString('base64url');
     const row: PushToken = {
       id: randomUUID(), partnerId, tokenHash: hashOf(token), hint: token.slice(0, 12), label,
       createdAt: new Date(), createdBy: caller.id, revokedAt: null, revokedBy: null,

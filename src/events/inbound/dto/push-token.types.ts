@@ -39,7 +39,7 @@ export class PushTokenType {
 
 @ObjectType('CreatedPushToken', { description: 'A new push token: the secret is shown here once and never again.' })
 export class CreatedPushTokenType {
-  @Field({ description: 'The secret, `rxp_` and 43 base64url characters (256 random bits): send it as `Authorization: Bearer <token>` on POST /events. Only its hash is kept.' })
+  @Field({ description: 'The secret, `rxp_` and 54 base64url characters (320 random bits; the 48 of the hint aside, 272 stay secret): send it as `Authorization: Bearer <token>` on POST /events. Only its hash is kept.' })
   token: string;
 
   @Field(() => PushTokenType, { description: 'The stored token, as lists show it.' })
