@@ -134,10 +134,12 @@ export class EventsIngestService {
     );
     const counts = { accepted: 0, duplicate: 0, rejected: 0, ignored: 0 };
     for (const r of results) counts[r.status.toLowerCase() as keyof typeof counts]++;
+    // `ignored` appears only when there were some: the entry of a plain publish keeps its shape.
+    const { ignored: ignoredCount, ...kept } = counts;
     await this.audit.append(tx, {
       actor: issuer,
       action: AuditAction.EventsPublish,
-      details: { outcome: 'ok', ...counts, accepted_jtis: results.filter((r) => r.status === PublishStatus.ACCEPTED).map((r) => r.jti) },
+      details: { outcome: 'ok', ...kept, ...(ignoredCount ? { ignored: ignoredCount } : {}), accepted_jtis: results.filter((r) => r.status === PublishStatus.ACCEPTED).map((r) => r.jti) },
       concerns: [issuer],
     });
     // Control events and unmapped standard events are not facts: the log says they came, and why they were not stored.
