@@ -161,6 +161,17 @@ describe('inbound SSF: standard transmitters push unmodified (e2e)', () => {
     const again = await standardSet(bankKey, BANK_ISS, `${RISC}account-enabled`, {}, { subId: { format: 'opaque', id: subject } });
     const res = await gw.as('bank-a', bankKey, 'mutation($t: [String!]!) { publishEvents(tokens: $t) { status } }', { t: [again] });
     expect(res.data!.publishEvents).toEqual([{ status: 'IGNORED' }]);
+    // Disabled and enabled again in one batch: the lift targets the freeze of the same batch.
+    const batchSubject = 'v1:batchBBBBccccDDDDeeeeFFFFggggHHHHiiiiJJJ';
+    const pair = [
+      await standardSet(bankKey, BANK_ISS, `${RISC}account-disabled`, {}, { subId: { format: 'opaque', id: batchSubject } }),
+      await standardSet(bankKey, BANK_ISS, `${RISC}account-enabled`, {}, { subId: { format: 'opaque', id: batchSubject } }),
+    ];
+    const batch = await gw.as('bank-a', bankKey, 'mutation($t: [String!]!) { publishEvents(tokens: $t) { status jti } }', { t: pair });
+    expect(batch.data!.publishEvents.map((r: { status: string }) => r.status)).toEqual(['ACCEPTED', 'ACCEPTED']);
+    const after = await myEvents(bankKey, 'bank-a');
+    expect(after.find((e: { jti: string }) => e.jti === batch.data!.publishEvents[0].jti)).toMatchObject({ status: 'LIFTED' });
+    expect(after.find((e: { jti: string }) => e.jti === batch.data!.publishEvents[1].jti)).toMatchObject({ type: 'FLAG_LIFTED', targetJti: batch.data!.publishEvents[0].jti });
   });
 
   it('refuses an e-mail subject with the explanation of the pseudonymous id, then takes the opaque one', async () => {

@@ -11,7 +11,7 @@ import { EventRecord, EventStatus, StoredEventType } from './event.entity';
 import { EventsStoredHook } from './events-stored.hook';
 import { EventType, MAX_NUMERIC_DATE } from './set-profile';
 import { badTextIn, duplicateKeyOf, VerdictCode, VerifiedEvent, verifySet } from './set-verifier';
-import { IgnoredEvent, ignoredOf, inboundSetContext, mappedFreezeTargets } from './inbound/inbound-ingest';
+import { IgnoredEvent, ignoredOf, inboundSetContext, isMappedFreeze, mappedFreezeTargets } from './inbound/inbound-ingest';
 
 export enum PublishStatus {
   ACCEPTED = 'ACCEPTED',
@@ -153,7 +153,8 @@ export class EventsIngestService {
     const targets = await mappedFreezeTargets(tx, issuer, lifts.map((c) => c.event.subject));
     return fresh.filter((c) => {
       if (!c.event.liftsMappedFreeze) return true;
-      const target = targets.get(c.event.subject);
+      // A freeze earlier in the same batch is the latest one.
+      const target = latestMappedFreezeBefore(fresh, c)?.event.jti ?? targets.get(c.event.subject);
       if (target) {
         c.event.targetJti = c.row.targetJti = target;
         return true;
@@ -246,6 +247,10 @@ export class EventsIngestService {
       await tx.getRepository(EventRecord).update({ id: target.id, issuer, status: EventStatus.ACTIVE }, { status, statusChangedAt: c.row.receivedAt, statusChangedBy: c.row.id });
     }
   }
+}
+
+function latestMappedFreezeBefore(fresh: Candidate[], lift: Candidate): Candidate | undefined {
+  return fresh.filter((c) => c.index < lift.index && c.event.subject === lift.event.subject && isMappedFreeze(c.event)).sort((a, b) => b.index - a.index)[0];
 }
 
 /**

@@ -30,6 +30,9 @@ export interface IgnoredEvent {
 
 export const ignoredOf = (e: VerifiedEvent, reason = e.ignoreReason ?? 'unmapped'): IgnoredEvent => ({ jti: e.jti, type: e.standardType ?? String(e.type), reason });
 
+/** A freeze flag mapped from RISC account-disabled (what account-enabled lifts). */
+export const isMappedFreeze = (e: VerifiedEvent) => e.action === 'freeze' && e.mappedDetails?.mapped_from === RISC_ACCOUNT_DISABLED;
+
 /**
  * RISC `account-enabled` lifts "the" freeze: the issuer's latest active freeze flag on that subject
  * that was mapped from RISC `account-disabled`. Returns the target jti per subject (absent: none).
