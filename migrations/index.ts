@@ -11,6 +11,7 @@ import { AllowRsaPkcsKeys1795984549267 } from './1795984549267-AllowRsaPkcsKeys'
 import { AddAuditVerifiedMark1795985780542 } from './1795985780542-AddAuditVerifiedMark';
 import { AddEventSubjectTypeIndexes1795986736997 } from './1795986736997-AddEventSubjectTypeIndexes';
 import { AddDelivery1795994413744 } from './1795994413744-AddDelivery';
+import { AddInboundSsf1795995021577 } from './1795995021577-AddInboundSsf';
 import { AddOAuthClientAssertions1795995092938 } from './1795995092938-AddOAuthClientAssertions';
 
 export const MIGRATIONS: Function[] = [
@@ -25,5 +26,6 @@ export const MIGRATIONS: Function[] = [
   AddAuditVerifiedMark1795985780542,
   AddEventSubjectTypeIndexes1795986736997,
   AddDelivery1795994413744,
+  AddInboundSsf1795995021577,
   AddOAuthClientAssertions1795995092938,
 ];

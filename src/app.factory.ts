@@ -15,6 +15,7 @@ import { textLimitError } from './graphql/limits';
 import { webSocketGate } from './graphql/websocket-gate';
 import { setPushRoute } from './events/set-push.route';
 import { authenticateBeforeBody } from './http/authenticate-before-body';
+import { PushTokensService } from './events/inbound/push-tokens.service';
 import { DEFAULT_BODY_LIMIT, graphqlBodyLimit, SET_PUSH_BODY_LIMIT } from './http/body-limits';
 import { announcesBody } from './http/requests';
 import { RateLimiterService } from './ratelimit/rate-limiter.service';
@@ -87,7 +88,7 @@ export async function createApp(config: AppConfig, logger: Logger = createLogger
   });
 
   // After the hook above (which sets x-request-id and authenticates /graphql): every other route.
-  fastify.addHook('onRequest', authenticateBeforeBody(auth));
+  fastify.addHook('onRequest', authenticateBeforeBody(auth, app.get(PushTokensService)));
 
   fastify.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
     if (request.routeOptions?.url !== '/graphql' || request.method !== 'POST') return;

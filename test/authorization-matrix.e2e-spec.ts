@@ -57,6 +57,13 @@ const OPERATIONS: Record<string, Operation> = {
   'Query.riskScore': { allowed: SHARERS, query: `{ riskScore(subject: "${SUBJECT}") { subject } }`, check: (d) => d.riskScore.subject === SUBJECT },
   'Query.riskScores': { allowed: SHARERS, query: `{ riskScores(subjects: ["${SUBJECT}"]) { subject } }`, check: (d) => d.riskScores.length === 1 },
   'Query.riskScoreHistory': { allowed: SHARERS, query: `{ riskScoreHistory(subject: "${SUBJECT}") { edges { node { tier } } } }` },
+  // Push tokens: one's own; the operator acts for a publishing partner (its own kind cannot publish).
+  'Query.pushTokens': {
+    allowed: EVERYONE,
+    query: 'query($p: ID) { pushTokens(partnerId: $p) { totalCount edges { node { partnerId } } } }',
+    variables: (_f, c) => ({ p: tokenOwner(c) }),
+    check: (d, c) => d.pushTokens.totalCount >= 1 && d.pushTokens.edges.every((e: any) => e.node.partnerId === tokenOwner(c)),
+  },
   // Mutations, with arguments that succeed for an allowed caller; the effect is checked.
   'Mutation.registerPartner': {
     allowed: OPERATOR,
@@ -92,6 +99,24 @@ const OPERATIONS: Record<string, Operation> = {
     variables: (_f, c) => ({ i: { grantee: c === 'bank-a' ? 'shop-b' : 'bank-a', categories: ['cash_out'], includeEvidence: false, expiresAt: new Date(Date.now() + 30 * 86_400_000).toISOString(), purpose: 'matrix' } }),
     check: (d, c) => d.grantAccess.grantee === (c === 'bank-a' ? 'shop-b' : 'bank-a') && d.grantAccess.active === true,
   },
+  'Mutation.createPushToken': {
+    allowed: EVERYONE,
+    query: 'mutation($i: CreatePushTokenInput!) { createPushToken(input: $i) { token pushToken { partnerId status } } }',
+    variables: (_f, c) => ({ i: { partnerId: tokenOwner(c), label: 'matrix' } }),
+    check: (d, c) => /^rxp_/.test(d.createPushToken.token) && d.createPushToken.pushToken.partnerId === tokenOwner(c) && d.createPushToken.pushToken.status === 'ACTIVE',
+  },
+  'Mutation.revokePushToken': {
+    allowed: EVERYONE,
+    query: 'mutation($id: ID!) { revokePushToken(id: $id) { id status } }',
+    variables: (f, c) => ({ id: f[`pushToken:${c}`] }),
+    check: (d, c, f) => d.revokePushToken.id === f[`pushToken:${c}`] && d.revokePushToken.status === 'REVOKED',
+  },
+  'Mutation.updatePartnerSsf': {
+    allowed: OPERATOR,
+    query: 'mutation($i: UpdatePartnerSsfInput!) { updatePartnerSsf(input: $i) { id ssfIssuer } }',
+    variables: () => ({ i: { partnerId: 'victim-v', ssfIssuer: 'https://idp.victim.example/', maxIatAgeSeconds: 86_400 } }),
+    check: (d) => d.updatePartnerSsf.ssfIssuer === 'https://idp.victim.example/',
+  },
   'Mutation.revokeGrant': {
     allowed: SHARERS,
     query: 'mutation($id: ID!) { revokeGrant(id: $id) { id active } }',
@@ -110,6 +135,9 @@ const EVENT_FIELDS: Record<string, 'public' | 'sensitive'> = {
   txn: 'public', targetJti: 'public', details: 'public', receivedAt: 'public', status: 'public', statusChangedAt: 'public',
   statusChangedBy: 'public', redactedFields: 'public', evidence: 'sensitive', token: 'sensitive', reasonCodes: 'sensitive',
 };
+
+/** Whose push tokens a caller manages in the matrix: its own, or (the operator) a publishing partner's. */
+const tokenOwner = (c: Caller) => (c === 'operator' ? 'victim-v' : c);
 
 const KIND_OF: Record<Caller, string> = { operator: 'OPERATOR', 'bank-a': 'BANK', 'shop-b': 'ECOMMERCE', 'scorer-c': 'INTERNAL_SCORER', 'court-d': 'LEGAL' };
 
@@ -149,6 +177,9 @@ describe('authorization matrix (e2e, over HTTP)', () => {
       expect(added.errors).toBeUndefined();
       ids[`jwk:${c}`] = JSON.stringify((await makeKey(`${c}-added`)).publicJwk);
       ids[`jwks:${c}`] = JSON.stringify({ keys: [(await makeKey(`new-by-${c}-k1`)).publicJwk] });
+      const pushToken = await gw.as(c, keys[c], 'mutation($i: CreatePushTokenInput!) { createPushToken(input: $i) { pushToken { id } } }', { i: { partnerId: tokenOwner(c) } });
+      expect(pushToken.errors).toBeUndefined();
+      ids[`pushToken:${c}`] = pushToken.data!.createPushToken.pushToken.id;
       ids[`set:${c}`] = await signal(keys[c], c, { category: 'other', distribution: 'issuer_only' }, { subject: 'v1:matrix-own-subject' });
       if (SHARERS.includes(c)) {
         const own = await gw.as(c, keys[c], grant, { i: { grantee: c === 'scorer-c' ? 'shop-b' : 'scorer-c', categories: ['money_mule'], includeEvidence: false, expiresAt: exp, purpose: 'to revoke' } });
@@ -156,6 +187,7 @@ describe('authorization matrix (e2e, over HTTP)', () => {
         ids[`grant:${c}`] = own.data!.grantAccess.id;
       }
     }
+    ids.bankPushToken = (await gw.as('bank-a', k, 'mutation { createPushToken(input: { label: "bola" }) { pushToken { id } } }')).data!.createPushToken.pushToken.id;
     const cp = await gw.asOperator('mutation { createAuditCheckpoint { jws } }');
     ids.checkpoint = cp.data!.createAuditCheckpoint.jws;
   });
@@ -193,9 +225,9 @@ describe('authorization matrix (e2e, over HTTP)', () => {
       }
     }
     expect(failures).toEqual([]);
-    // 27 operations x 5 kinds: 10 for everyone (50), 9 operator-only (9), 7 for the three
+    // 31 operations x 5 kinds: 13 for everyone (65), 10 operator-only (10), 7 for the three
     // sharing kinds (21), publishEvents for four kinds (4).
-    expect(seen).toEqual({ allowed: 84, forbidden: 51 });
+    expect(seen).toEqual({ allowed: 100, forbidden: 55 });
     // The forbidden mutations changed nothing: only the operator's registration happened, and
     // the suspended-then-reactivated partner is active.
     const partners = await gw.asOperator('{ partners(first: 100) { edges { node { id status } } } }');
@@ -285,11 +317,16 @@ describe('authorization matrix (e2e, over HTTP)', () => {
       await check("another's grant", p, 'mutation($id: ID!) { revokeGrant(id: $id) { id } }', { id: ids.grant }, (r) => ['NOT_FOUND', 'FORBIDDEN'].includes(codeOf(r) ?? ''));
       await check("another's key", p, 'mutation { revokePartnerKey(partnerId: "bank-a", kid: "bank-a-k1") { id } }', {}, (r) => codeOf(r) === 'FORBIDDEN');
       await check("another's key rotation", p, 'mutation($jwk: String!) { addPartnerKey(partnerId: "bank-a", jwk: $jwk) { id } }', { jwk: JSON.stringify(keys[p].publicJwk) }, (r) => codeOf(r) === 'FORBIDDEN');
+      await check("another's push tokens", p, '{ pushTokens(partnerId: "bank-a") { totalCount } }', {}, (r) => codeOf(r) === 'FORBIDDEN');
+      await check("a push token for another", p, 'mutation { createPushToken(input: { partnerId: "bank-a" }) { token } }', {}, (r) => codeOf(r) === 'FORBIDDEN');
+      await check("another's push token", p, 'mutation($id: ID!) { revokePushToken(id: $id) { id } }', { id: ids.bankPushToken }, (r) => codeOf(r) === 'NOT_FOUND');
       await check("another's events list", p, '{ myEvents(first: 100) { edges { node { issuer } } } }', {}, (r) => r.data?.myEvents.edges.every((e: any) => e.node.issuer === p));
     }
     // The grant and the key are intact, and their owner still reaches them.
     const own = await gw.as('bank-a', keys['bank-a'], '{ grantsGiven(first: 10) { edges { node { id active } } } me { keys { kid status } } }');
     expect(own.data!.grantsGiven.edges.find((e: any) => e.node.id === ids.grant).node.active).toBe(true);
+    const tokens = await gw.as('bank-a', keys['bank-a'], '{ pushTokens(first: 100) { edges { node { id status } } } }');
+    expect(tokens.data!.pushTokens.edges.find((e: any) => e.node.id === ids.bankPushToken).node.status).toBe('ACTIVE');
     // (bank-a rotated its own keys in the matrix: added one, revoked its spare.)
     expect(own.data!.me.keys.map((k: any) => `${k.kid}:${k.status}`).sort()).toEqual(['bank-a-added:ACTIVE', 'bank-a-k1:ACTIVE', 'bank-a-spare:REVOKED']);
     expect(failures).toEqual([]);

@@ -32,7 +32,8 @@ export const AUTHENTICATION_FAILED =
   'authentication failed: send "Authorization: Bearer <assertion>" with an assertion in the form of token profile section 2, signed by an active key registered for your partner id';
 
 interface CachedPartner {
-  partner: (AssertionPartner & { kind: PartnerKind }) | null;
+  /** `ssfIssuer` and `maxIatAgeSeconds`: the partner's SSF identity, read by the SET verifier (issue 14). */
+  partner: (AssertionPartner & { kind: PartnerKind; ssfIssuer: string | null; maxIatAgeSeconds: number | null }) | null;
   loadedAt: number;
 }
 
@@ -191,6 +192,8 @@ export class AuthService {
         id: partner.id,
         kind: partner.kind,
         status: partner.status,
+        ssfIssuer: partner.ssfIssuer,
+        maxIatAgeSeconds: partner.maxIatAgeSeconds,
         keys: keys.map((k) => ({ kid: k.kid, alg: k.alg, status: k.status, jwk: k.jwk })),
       };
     }

@@ -7,4 +7,6 @@ export interface AuthenticatedPartner {
   kid: string;
   /** Set only when the request came with an OAuth access token: the scopes it carries (the SSF endpoints check them). */
   scopes?: readonly string[];
+  /** Set when the caller used a static push token (only `POST /events` accepts one). */
+  pushTokenId?: string;
 }

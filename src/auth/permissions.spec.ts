@@ -40,6 +40,10 @@ const EXPECTED: Record<string, Permission[]> = {
   'Query.riskScore': [Permission.ReadRiskScores],
   'Query.riskScores': [Permission.ReadRiskScores],
   'Query.riskScoreHistory': [Permission.ReadRiskScores],
+  'Mutation.createPushToken': [Permission.ManagePushTokens],
+  'Mutation.revokePushToken': [Permission.ManagePushTokens],
+  'Query.pushTokens': [Permission.ManagePushTokens],
+  'Mutation.updatePartnerSsf': [Permission.ManagePartners],
 };
 
 async function buildSchema(): Promise<GraphQLSchema> {

@@ -34,12 +34,14 @@ export enum Permission {
   ReadSharedEvents = 'ReadSharedEvents',
   /** Read merged risk scores and their history. */
   ReadRiskScores = 'ReadRiskScores',
+  /** Create, revoke and list static push tokens for POST /events (one's own; the operator: any publisher's). */
+  ManagePushTokens = 'ManagePushTokens',
 }
 
 /** What every partner may do, whatever its kind. */
 const EVERY_KIND = [Permission.ReadSelf, Permission.ManageOwnKeys, Permission.ReadOwnAuditTrail, Permission.ReadAuditCheckpoint, Permission.ReadOwnEvents, Permission.ReadOwnGrants];
 /** Institutions that publish events. (The profile lets only LEGAL publish legal requests: see the SET verifier.) */
-const PUBLISHER = [...EVERY_KIND, Permission.PublishEvents];
+const PUBLISHER = [...EVERY_KIND, Permission.PublishEvents, Permission.ManagePushTokens];
 /** Banks, platforms and scorers also share with each other. */
 const SHARER = [...PUBLISHER, Permission.ManageGrants, Permission.ReadSharedEvents, Permission.ReadRiskScores];
 
@@ -57,6 +59,7 @@ export const PERMISSIONS_BY_KIND: Readonly<Record<PartnerKind, readonly Permissi
     Permission.VerifyAuditLog,
     Permission.CreateAuditCheckpoint,
     Permission.ReadAllGrants,
+    Permission.ManagePushTokens,
   ],
   [PartnerKind.BANK]: SHARER,
   [PartnerKind.ECOMMERCE]: SHARER,
@@ -90,6 +93,7 @@ export const GIVE_TO_GET: Readonly<Record<Permission, boolean>> = {
   [Permission.ReadAllGrants]: false,
   [Permission.ReadSharedEvents]: true,
   [Permission.ReadRiskScores]: true,
+  [Permission.ManagePushTokens]: false,
 };
 
 /** Whether an operation declaring these permissions requires give-to-get. */

@@ -10,6 +10,7 @@ import { PartnerKey } from '../partners/partner-key.entity';
 import { SsfStream, SsfStreamSubject } from '../delivery/stream.entity';
 import { Delivery } from '../delivery/delivery.entity';
 import { OAuthClientAssertion } from '../auth/oauth/client-assertion-jti.entity';
+import { PushToken } from '../events/inbound/push-token.entity';
 
 /** Every entity of the app; the migrations must match these exactly (a test checks it). */
-export const ENTITIES = [Partner, PartnerKey, AuditEntry, AuditCheckpoint, AuditVerifiedMark, EventRecord, Grant, RateLimitWindow, SubjectScore, ScoreHistory, SsfStream, SsfStreamSubject, Delivery, OAuthClientAssertion];
+export const ENTITIES = [Partner, PartnerKey, AuditEntry, AuditCheckpoint, AuditVerifiedMark, EventRecord, Grant, RateLimitWindow, SubjectScore, ScoreHistory, SsfStream, SsfStreamSubject, Delivery, OAuthClientAssertion, PushToken];

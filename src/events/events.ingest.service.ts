@@ -11,11 +11,14 @@ import { EventRecord, EventStatus, StoredEventType } from './event.entity';
 import { EventsStoredHook } from './events-stored.hook';
 import { EventType, MAX_NUMERIC_DATE } from './set-profile';
 import { badTextIn, duplicateKeyOf, VerdictCode, VerifiedEvent, verifySet } from './set-verifier';
+import { IgnoredEvent, ignoredOf, inboundSetContext, isMappedFreeze, mappedFreezeTargets } from './inbound/inbound-ingest';
 
 export enum PublishStatus {
   ACCEPTED = 'ACCEPTED',
   DUPLICATE = 'DUPLICATE',
   REJECTED = 'REJECTED',
+  /** An SSF control event, or a standard event with no mapping: answered and audited, never stored. */
+  IGNORED = 'IGNORED',
 }
 
 export interface PublishResult {
@@ -77,7 +80,7 @@ export class EventsIngestService {
     const now = Math.floor(Date.now() / 1000);
     const verdicts = await Promise.all(
       tokens.map((token) =>
-        verifySet(token, { audience: this.config.audience, now, partner: { id: partner.id, kind: partner.kind, keys: partner.keys }, importKey: (k) => this.auth.importKey(k) }),
+        verifySet(token, { audience: this.config.audience, now, ...inboundSetContext(partner, caller), importKey: (k) => this.auth.importKey(k) }),
       ),
     );
     const results: PublishResult[] = verdicts.map((v, index) =>
@@ -87,8 +90,14 @@ export class EventsIngestService {
     );
     const receivedAt = new Date();
     const candidates: Candidate[] = [];
+    const ignored: IgnoredEvent[] = [];
     verdicts.forEach((v, index) => {
       if (!v.ok) return;
+      if (v.event.disposition === 'ignore') {
+        results[index].status = PublishStatus.IGNORED;
+        ignored.push(ignoredOf(v.event));
+        return;
+      }
       const row = rowOf(v.event, tokens[index] as string, receivedAt);
       const problem = storageProblem(row);
       if (problem) Object.assign(results[index], { status: PublishStatus.REJECTED, code: 'invalid_request', description: problem });
@@ -104,7 +113,7 @@ export class EventsIngestService {
       const answers = results.map((r) => ({ ...r }));
       const work = candidates.map((c) => ({ ...c, row: { ...c.row } }));
       try {
-        await this.db.transaction((tx) => this.store(tx, caller.id, work, answers));
+        await this.db.transaction((tx) => this.store(tx, caller.id, work, answers, [...ignored]));
         return answers;
       } catch (e) {
         if (attempt >= MAX_ATTEMPTS || !isRetryable(e)) throw e;
@@ -113,8 +122,8 @@ export class EventsIngestService {
     }
   }
 
-  private async store(tx: EntityManager, issuer: string, candidates: Candidate[], results: PublishResult[]): Promise<void> {
-    const fresh = await this.settleKnownJtis(tx, issuer, candidates, results);
+  private async store(tx: EntityManager, issuer: string, candidates: Candidate[], results: PublishResult[], ignored: IgnoredEvent[]): Promise<void> {
+    const fresh = await this.liftMappedFreezes(tx, issuer, await this.settleKnownJtis(tx, issuer, candidates, results), results, ignored);
     const targets = await this.checkTargets(tx, issuer, fresh, results);
     const stored = await this.insert(tx, issuer, fresh.filter((c) => results[c.index].status === PublishStatus.ACCEPTED), results);
     await this.applyStatusChanges(tx, issuer, stored, targets);
@@ -123,13 +132,36 @@ export class EventsIngestService {
       tx,
       stored.map((c) => ({ id: c.row.id, issuer, jti: c.row.jti, subject: c.row.subject, type: c.row.type, targetEventId: targets.get(c.event.jti)?.id ?? null, receivedAt: c.row.receivedAt })),
     );
-    const counts = { accepted: 0, duplicate: 0, rejected: 0 };
+    const counts = { accepted: 0, duplicate: 0, rejected: 0, ignored: 0 };
     for (const r of results) counts[r.status.toLowerCase() as keyof typeof counts]++;
+    // `ignored` appears only when there were some: the entry of a plain publish keeps its shape.
+    const { ignored: ignoredCount, ...kept } = counts;
     await this.audit.append(tx, {
       actor: issuer,
       action: AuditAction.EventsPublish,
-      details: { outcome: 'ok', ...counts, accepted_jtis: results.filter((r) => r.status === PublishStatus.ACCEPTED).map((r) => r.jti) },
+      details: { outcome: 'ok', ...kept, ...(ignoredCount ? { ignored: ignoredCount } : {}), accepted_jtis: results.filter((r) => r.status === PublishStatus.ACCEPTED).map((r) => r.jti) },
       concerns: [issuer],
+    });
+    // Control events and unmapped standard events are not facts: the log says they came, and why they were not stored.
+    if (ignored.length) await this.audit.append(tx, { actor: issuer, action: AuditAction.EventsIgnore, details: { outcome: 'ok', events: ignored }, concerns: [issuer] });
+  }
+
+  /** RISC account-enabled: target the freeze it lifts, or answer it as ignored when there is none. */
+  private async liftMappedFreezes(tx: EntityManager, issuer: string, fresh: Candidate[], results: PublishResult[], ignored: IgnoredEvent[]): Promise<Candidate[]> {
+    const lifts = fresh.filter((c) => c.event.liftsMappedFreeze);
+    if (!lifts.length) return fresh;
+    const targets = await mappedFreezeTargets(tx, issuer, lifts.map((c) => c.event.subject));
+    return fresh.filter((c) => {
+      if (!c.event.liftsMappedFreeze) return true;
+      // A freeze earlier in the same batch is the latest one.
+      const target = latestMappedFreezeBefore(fresh, c)?.event.jti ?? targets.get(c.event.subject);
+      if (target) {
+        c.event.targetJti = c.row.targetJti = target;
+        return true;
+      }
+      Object.assign(results[c.index], { status: PublishStatus.IGNORED, eventId: null });
+      ignored.push(ignoredOf(c.event, 'no-mapped-freeze-to-lift'));
+      return false;
     });
   }
 
@@ -217,6 +249,10 @@ export class EventsIngestService {
   }
 }
 
+function latestMappedFreezeBefore(fresh: Candidate[], lift: Candidate): Candidate | undefined {
+  return fresh.filter((c) => c.index < lift.index && c.event.subject === lift.event.subject && isMappedFreeze(c.event)).sort((a, b) => b.index - a.index)[0];
+}
+
 /**
  * One statement for the whole batch: the rows travel as one JSON parameter and PostgreSQL
  * unpacks them (much cheaper than building a 27-column multi-row INSERT with the ORM).
@@ -277,14 +313,14 @@ function jtiOf(token: unknown): string | null {
 }
 
 function rowOf(e: VerifiedEvent, token: string, receivedAt: Date): EventRecord {
-  const details: Record<string, unknown> | null = e.retractionReason ? { reason: e.retractionReason } : e.legal;
+  const details: Record<string, unknown> | null = e.retractionReason ? { reason: e.retractionReason } : (e.legal ?? e.mappedDetails);
   return {
     id: randomUUID(),
     issuer: e.issuer,
     jti: e.jti,
     kid: e.kid,
     subject: e.subject,
-    type: TYPE_OF[e.type],
+    type: TYPE_OF[e.type as EventType],
     category: e.category,
     action: e.action,
     score: e.score,

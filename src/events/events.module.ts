@@ -1,11 +1,13 @@
 import { Module } from '@nestjs/common';
 import { EventsController } from './events.controller';
 import { EventsIngestService } from './events.ingest.service';
+import { InboundModule } from './inbound/inbound.module';
 import { EventsQueryService } from './events.query.service';
 import { EventsResolver } from './events.resolver';
 import { RetentionService } from './retention.service';
 
 @Module({
+  imports: [InboundModule],
   controllers: [EventsController],
   providers: [EventsIngestService, EventsQueryService, EventsResolver, RetentionService],
   exports: [EventsIngestService, EventsQueryService],

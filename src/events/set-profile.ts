@@ -10,6 +10,10 @@ export const REFUSED_HEADERS = ['jku', 'x5u', 'jwk', 'x5c', 'crit', 'b64'] as co
 /** A subject id (`sub_id.id`): what tokens carry and what reads by subject accept. */
 export const SUBJECT_ID = /^[A-Za-z0-9._~:+/=-]{8,256}$/;
 export const SUBJECT_ID_RULE = '8..256 characters of [A-Za-z0-9._~:+/=-]';
+/** What a refused subject format is told (profile section 3): how to make the pseudonymous id. */
+export const PSEUDONYMOUS_ID_HOW =
+  'the gateway takes pseudonymous subjects only: make the id "v1:" + base64url(HMAC-SHA256(linkage key, kind + ":" + normalized value)), ' +
+  'e.g. kind "email" and the lower-cased address, under the consortium linkage key (which never reaches the gateway)';
 
 export enum EventType {
   RiskSignal = 'urn:risk-exchange:event:risk-signal',

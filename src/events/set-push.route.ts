@@ -5,6 +5,7 @@ import { announcesBody, mediaTypeOf } from '../http/requests';
 import { budgetSpentMessage, SET_PUSH_COST } from '../ratelimit/budget';
 import type { RateLimiterService } from '../ratelimit/rate-limiter.service';
 import { setPushError } from './set-push-errors';
+import { bearerChallenge } from './inbound/bearer-challenge';
 
 export const SET_PUSH_PATH = '/events';
 export const SET_MEDIA_TYPE = 'application/secevent+jwt';
@@ -22,7 +23,10 @@ export function setPushRoute(limiter: RateLimiterService) {
       return refuse(request, reply, 400, setPushError('invalid_request', `send one SET with Content-Type: ${SET_MEDIA_TYPE}`));
     }
     const partner = (request as unknown as RequestWithPartner).partner;
-    if (!partner) return refuse(request, reply, 401, setPushError('authentication_failed', 'not authenticated'));
+    if (!partner) {
+      reply.header('www-authenticate', bearerChallenge(request.headers.authorization, 'not authenticated'));
+      return refuse(request, reply, 401, setPushError('authentication_failed', 'not authenticated'));
+    }
     const decision = await limiter.consume(partner.id, partner.kind, SET_PUSH_COST);
     if (!decision.allowed) {
       reply.header('retry-after', String(decision.retryAfterSeconds));

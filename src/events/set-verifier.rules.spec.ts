@@ -1,6 +1,7 @@
 import { CompactSign, importJWK, SignJWT, type JWK } from 'jose';
 import vectors from '../../test/fixtures/vectors.json';
 import type { PublicJwk } from '../partners/jwk-policy';
+import { PSEUDONYMOUS_ID_HOW } from './set-profile';
 import { SetContext, verifySet } from './set-verifier';
 
 // Payload rules of profile sections 3 and 4, one at a time, each with the code and description
@@ -46,6 +47,7 @@ describe('SET verifier: account flag dates', () => {
         action: 'freeze', score: null, confidence: null, reasonCodes: ['mule_ring'], observedAt: null, effectiveAt: NOW, expiresAt: null,
         distribution: 'consortium', evidence: null, targetJti: null, retractionReason: null, legal: null,
         duplicateClaims: { sub_id: { format: 'opaque', id: SUBJECT }, txn: undefined, events: { 'urn:risk-exchange:event:account-flag': { action: 'freeze', reason_codes: ['mule_ring'] } } },
+        disposition: 'store', standardType: null, ignoreReason: null, liftsMappedFreeze: false, mappedDetails: null,
       },
     });
     expect(await verifySet(await flag({ action: 'suspend' }), ctx)).toEqual(refused('action must be one of warn, restrict, freeze, close'));
@@ -116,7 +118,7 @@ describe('SET verifier: claims', () => {
     expect(await verifySet(await signal({}, { aud: ['risk-exchange', 'other'] }), ctx)).toEqual(aud);
     expect(await verifySet(await signal({}, { aud: 'other' }), ctx)).toEqual(aud);
     expect(await verifySet(await signal({}, { aud: ['risk-exchange'] }), ctx)).toMatchObject({ ok: true });
-    expect(await verifySet(await signal({}, { sub_id: { format: 'email', id: SUBJECT } }), ctx)).toEqual(refused('sub_id must be {"format":"opaque","id":...}'));
+    expect(await verifySet(await signal({}, { sub_id: { format: 'email', id: SUBJECT } }), ctx)).toEqual(refused(`sub_id must be {"format":"opaque","id":...}; ${PSEUDONYMOUS_ID_HOW}`));
     expect(await verifySet(await signal({}, { sub_id: { format: 'opaque', id: 'short' } }), ctx)).toEqual(refused('sub_id.id must be 8..256 characters of [A-Za-z0-9._~:+/=-]'));
     expect(await verifySet(await signal({}, { events: {} }), ctx)).toEqual(refused('events must hold exactly one event'));
     expect(await verifySet(await signal({}, { events: { 'urn:x': {} } }), ctx)).toEqual(refused('unknown event type "urn:x"'));
@@ -196,7 +198,7 @@ describe('SET verifier: form, header and key', () => {
     expect(await verifySet(await rawSigned(JSON.stringify({ ...c, events: [] })), ctx)).toEqual(refused('events must hold exactly one event'));
     expect(await verifySet(await rawSigned(JSON.stringify({ ...c, events: { 'urn:risk-exchange:event:risk-signal': [] } })), ctx)).toEqual(refused('the event must be a JSON object'));
     expect(await verifySet(await rawSigned(JSON.stringify({ ...c, events: { 'urn:risk-exchange:event:risk-signal': {}, 'urn:risk-exchange:event:retraction': {} } })), ctx)).toEqual(refused('events must hold exactly one event'));
-    expect(await verifySet(await rawSigned(JSON.stringify({ ...c, sub_id: null })), ctx)).toEqual(refused('sub_id must be {"format":"opaque","id":...}'));
+    expect(await verifySet(await rawSigned(JSON.stringify({ ...c, sub_id: null })), ctx)).toEqual(refused(`sub_id must be {"format":"opaque","id":...}; ${PSEUDONYMOUS_ID_HOW}`));
     expect(await verifySet(await rawSigned(JSON.stringify({ ...c, sub_id: { format: 'opaque', id: 7 } })), ctx)).toEqual(refused('sub_id.id must be 8..256 characters of [A-Za-z0-9._~:+/=-]'));
     expect(await verifySet(await rawSigned(claims(',"observed_at":1e400')), ctx)).toEqual(refused('observed_at must be a NumericDate in 0..253402300799'));
     expect(await verifySet(await rawSigned(claims(',"evidence":null')), ctx)).toEqual(refused('evidence must be a JSON object'));

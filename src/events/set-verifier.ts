@@ -6,8 +6,9 @@ import { compactVerify, importJWK } from 'jose';
 import type { PublicJwk } from '../partners/jwk-policy';
 import {
   CATEGORIES, Category, DEFAULT_SIGNAL_TTL_DAYS, Distribution, DISTRIBUTIONS, EventType, FLAG_ACTIONS, LEGAL_KINDS,
-  MAX_EXPIRY_DAYS, MAX_NUMERIC_DATE, MAX_SET_BYTES, REFUSED_HEADERS, SUBJECT_ID, SUBJECT_ID_RULE, RETRACTION_REASONS, SET_ALGS, SET_TYP,
+  MAX_EXPIRY_DAYS, MAX_NUMERIC_DATE, MAX_SET_BYTES, PSEUDONYMOUS_ID_HOW, REFUSED_HEADERS, SUBJECT_ID, SUBJECT_ID_RULE, RETRACTION_REASONS, SET_ALGS, SET_TYP,
 } from './set-profile';
+import { isControlEventType, isStandardEventType, mapStandardEvent } from './inbound/ssf-mapping';
 
 export type VerdictCode = 'invalid_request' | 'invalid_key' | 'invalid_issuer' | 'invalid_audience' | 'access_denied';
 
@@ -22,9 +23,15 @@ export interface SetContext {
   audience: string;
   /** Seconds since the epoch. */
   now: number;
-  partner: { id: string; kind: string; keys: readonly SetPartnerKey[] };
-  /** Oldest acceptable iat, in seconds before now (profile: 7 days). */
+  /** `ssfIssuer`: the partner's https issuer URL, also accepted as `iss` (issue 14). */
+  partner: { id: string; kind: string; keys: readonly SetPartnerKey[]; ssfIssuer?: string | null };
+  /** Oldest acceptable iat, in seconds before now (profile: 7 days; a partner may have its own). */
   maxIatAgeSeconds?: number;
+  /**
+   * The caller authenticated with a static push token, which says only who may post: a SET naming
+   * another issuer is `access_denied`, checked before the key lookup (its kid is not this partner's).
+   */
+  viaPushToken?: boolean;
   importKey?(key: SetPartnerKey): Promise<Parameters<typeof compactVerify>[1]>;
 }
 
@@ -36,7 +43,8 @@ export interface VerifiedEvent {
   iat: number;
   txn: string | null;
   subject: string;
-  type: EventType;
+  /** The profile's event type; null for an event that is not stored (see disposition). */
+  type: EventType | null;
   category: Category | null;
   action: string | null;
   score: number | null;
@@ -53,6 +61,16 @@ export interface VerifiedEvent {
   legal: Record<string, unknown> | null;
   /** What makes a resend a duplicate (profile section 4): `sub_id`, `txn` and `events`; see duplicateKeyOf. */
   duplicateClaims: Record<string, unknown>;
+  /** `ignore`: an SSF control event or a standard event with no mapping, answered but never stored. */
+  disposition: 'store' | 'ignore';
+  /** The SSF, RISC or CAEP event type this event was received as, when it was one. */
+  standardType: string | null;
+  /** Why an ignored event is ignored (`control`, `unmapped`). */
+  ignoreReason: string | null;
+  /** A lift whose target the ingest finds: the latest active freeze mapped from RISC account-disabled. */
+  liftsMappedFreeze: boolean;
+  /** Extra stored details of a mapped event (the RISC reason). */
+  mappedDetails: Record<string, unknown> | null;
 }
 
 export type SetVerdict = { ok: true; event: VerifiedEvent } | { ok: false; code: VerdictCode; description: string };
@@ -156,6 +174,7 @@ async function verify(token: unknown, ctx: SetContext): Promise<VerifiedEvent> {
   if (header.typ !== SET_TYP) bad(`header typ must be "${SET_TYP}"`);
 
   // 3. Key lookup (this partner's keys only) and signature.
+  if (ctx.viaPushToken) refuseForeignIssuer(parts[1], ctx);
   const key = ctx.partner.keys.find((k) => k.kid === header.kid);
   if (!key) refuse('invalid_key', `kid "${String(header.kid)}" is not a key of partner "${ctx.partner.id}"`);
   if (key!.alg !== header.alg) refuse('invalid_key', `alg ${String(header.alg)} does not match key "${key!.kid}" (${key!.alg})`);
@@ -175,12 +194,20 @@ async function verify(token: unknown, ctx: SetContext): Promise<VerifiedEvent> {
   // only a \u escape can bring either, so claims without one need no walk.
   const badText = claimsText.includes('\\u') ? badTextIn(claims) : null;
   if (badText) bad(`claim strings must be Unicode text without U+0000 or unpaired surrogates: ${badText.path} holds ${badText.problem}`);
-  for (const name of ['iss', 'aud', 'iat', 'jti', 'sub_id', 'events']) if (!(name in claims)) bad(`claim ${name} is required`);
+  // SSF control events name the stream, if anything, as their subject: sub_id is optional for them.
+  const control = isObject(claims.events) && Object.keys(claims.events).length === 1 && isControlEventType(Object.keys(claims.events)[0]);
+  for (const name of ['iss', 'aud', 'iat', 'jti', 'sub_id', 'events']) if (!(name in claims) && !(control && name === 'sub_id')) bad(`claim ${name} is required`);
   for (const name of ['sub', 'exp']) if (name in claims) bad(`claim ${name} is forbidden (SSF)`);
-  if (claims.iss !== ctx.partner.id) refuse('invalid_issuer', `iss must be the authenticated partner "${ctx.partner.id}"`);
+  const ssfIssuer = ctx.partner.ssfIssuer ?? null;
+  const viaSsfIssuer = ssfIssuer !== null && claims.iss === ssfIssuer;
+  if (claims.iss !== ctx.partner.id && !viaSsfIssuer) {
+    refuse('invalid_issuer', `iss must be the authenticated partner "${ctx.partner.id}"${ssfIssuer ? ` or its SSF issuer "${ssfIssuer}"` : ''}`);
+  }
   const aud = claims.aud;
-  if (!(aud === ctx.audience || (Array.isArray(aud) && aud.length === 1 && aud[0] === ctx.audience))) {
-    refuse('invalid_audience', `aud must be "${ctx.audience}" (a string or a one-element array)`);
+  // A standard transmitter (iss = the partner's SSF issuer) may address several receivers at once.
+  const audOk = aud === ctx.audience || (Array.isArray(aud) && (viaSsfIssuer ? aud.length >= 1 && aud.every((a) => typeof a === 'string') : aud.length === 1) && aud.includes(ctx.audience));
+  if (!audOk) {
+    refuse('invalid_audience', viaSsfIssuer ? `aud must be "${ctx.audience}" or an array of strings that contains it` : `aud must be "${ctx.audience}" (a string or a one-element array)`);
   }
   const iat = claims.iat;
   if (!isNumericDate(iat)) return bad(`iat must be ${DATE_RULE}`);
@@ -189,9 +216,12 @@ async function verify(token: unknown, ctx: SetContext): Promise<VerifiedEvent> {
   const jti = claims.jti;
   if (typeof jti !== 'string' || jti.length < 1 || jti.length > 128) bad('jti must be 1..128 characters');
   const subId = claims.sub_id;
-  if (!isObject(subId) || subId.format !== 'opaque') bad('sub_id must be {"format":"opaque","id":...}');
-  const subject = (subId as Json).id;
-  if (typeof subject !== 'string' || !SUBJECT_ID.test(subject)) bad(`sub_id.id must be ${SUBJECT_ID_RULE}`);
+  let subject = '';
+  if (!control) {
+    if (!isObject(subId) || subId.format !== 'opaque') bad(`sub_id must be {"format":"opaque","id":...}; ${PSEUDONYMOUS_ID_HOW}`);
+    subject = (subId as Json).id as string;
+    if (typeof subject !== 'string' || !SUBJECT_ID.test(subject)) bad(`sub_id.id must be ${SUBJECT_ID_RULE}`);
+  }
   const txn = claims.txn;
   if (txn !== undefined && (typeof txn !== 'string' || txn.length < 1 || txn.length > 128)) bad('txn must be 1..128 characters');
 
@@ -199,19 +229,62 @@ async function verify(token: unknown, ctx: SetContext): Promise<VerifiedEvent> {
   const events = claims.events;
   if (!isObject(events) || Object.keys(events).length !== 1) bad('events must hold exactly one event');
   const [type, payload] = Object.entries(events as Json)[0];
-  if (!(Object.values(EventType) as string[]).includes(type)) bad(`unknown event type "${type}"`);
+  const standard = isStandardEventType(type);
+  if (!standard && !(Object.values(EventType) as string[]).includes(type)) bad(`unknown event type "${type}"`);
   if (!isObject(payload)) return bad('the event must be a JSON object');
   const event: VerifiedEvent = {
-    jti: jti as string, issuer: ctx.partner.id, kid: key!.kid, iat, txn: (txn as string | undefined) ?? null, subject: subject as string,
-    type: type as EventType, category: null, action: null, score: null, confidence: null, reasonCodes: null, observedAt: null,
+    jti: jti as string, issuer: ctx.partner.id, kid: key!.kid, iat, txn: (txn as string | undefined) ?? null, subject,
+    type: standard ? null : (type as EventType), category: null, action: null, score: null, confidence: null, reasonCodes: null, observedAt: null,
     effectiveAt: null, expiresAt: null, distribution: null, evidence: null, targetJti: null, retractionReason: null, legal: null,
     duplicateClaims: { sub_id: claims.sub_id, txn: claims.txn, events: claims.events },
+    disposition: 'store', standardType: standard ? type : null, ignoreReason: null, liftsMappedFreeze: false, mappedDetails: null,
   };
-  readPayload(event, payload, iat);
+  if (standard) readStandardEvent(event, type, payload, iat);
+  else readPayload(event, payload, iat);
 
   // 6. Permission.
   if (event.type === EventType.LegalRequest && ctx.partner.kind !== 'LEGAL') refuse('access_denied', 'only LEGAL partners may publish legal requests');
   return event;
+}
+
+/** A push token's partner posting a SET whose (not yet verified) iss names another issuer. */
+function refuseForeignIssuer(payloadSegment: string, ctx: SetContext): void {
+  let iss: unknown;
+  try {
+    iss = (JSON.parse(Buffer.from(payloadSegment, 'base64url').toString('utf8')) as Json)?.iss;
+  } catch {
+    return; // the claims step names what is wrong with the payload
+  }
+  if (typeof iss !== 'string' || iss === ctx.partner.id || iss === ctx.partner.ssfIssuer) return;
+  refuse('access_denied', `this push token is partner "${ctx.partner.id}"'s: a SET whose iss is "${iss.slice(0, 200)}" cannot be posted with it`);
+}
+
+/** An SSF, RISC or CAEP event: mapped to the profile's event, or marked to be answered and not stored. */
+function readStandardEvent(e: VerifiedEvent, type: string, payload: Json, iat: number): void {
+  const mapped = mapStandardEvent(type, payload, iat);
+  switch (mapped.kind) {
+    case 'control':
+    case 'unmapped':
+      e.disposition = 'ignore';
+      e.ignoreReason = mapped.kind;
+      return;
+    case 'signal':
+      Object.assign(e, {
+        type: EventType.RiskSignal, category: mapped.category, score: mapped.score, confidence: mapped.confidence, reasonCodes: mapped.reasonCodes,
+        observedAt: mapped.observedAt, distribution: mapped.distribution, evidence: mapped.evidence,
+        expiresAt: iat + DEFAULT_SIGNAL_TTL_DAYS[mapped.category] * DAY,
+      });
+      e.mappedDetails = { mapped_from: type };
+      return;
+    case 'flag':
+      Object.assign(e, { type: EventType.AccountFlag, action: mapped.action, reasonCodes: mapped.reasonCodes, effectiveAt: mapped.effectiveAt, distribution: mapped.distribution });
+      e.mappedDetails = mapped.reason === null ? { mapped_from: type } : { mapped_from: type, reason: mapped.reason };
+      return;
+    case 'lift-mapped-freeze':
+      Object.assign(e, { type: EventType.FlagLifted, reasonCodes: mapped.reasonCodes, liftsMappedFreeze: true });
+      e.mappedDetails = { mapped_from: type };
+      return;
+  }
 }
 
 function reasonCodes(p: Json): string[] | null {

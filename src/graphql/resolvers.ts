@@ -1,9 +1,10 @@
 import { AuditResolver } from '../audit/audit.resolver';
 import { EventsResolver } from '../events/events.resolver';
 import { PartnersResolver } from '../partners/partners.resolver';
+import { PushTokensResolver } from '../events/inbound/push-tokens.resolver';
 import { GrantsResolver } from '../sharing/grants.resolver';
 import { ScoringResolver } from '../scoring/scoring.resolver';
 import { SharedEventsResolver } from '../sharing/shared-events.resolver';
 
 /** Every resolver class; the schema generator prints the schema from these (a test checks the live app agrees). */
-export const RESOLVERS: Function[] = [PartnersResolver, AuditResolver, EventsResolver, GrantsResolver, SharedEventsResolver, ScoringResolver];
+export const RESOLVERS: Function[] = [PartnersResolver, AuditResolver, EventsResolver, GrantsResolver, SharedEventsResolver, ScoringResolver, PushTokensResolver];

@@ -7,6 +7,8 @@ import type { SsfRouteConfig } from '../auth/ssf-scopes.decorator';
 import { AppError, httpStatusOf } from '../common/errors';
 import { SET_PUSH_PATH } from '../events/set-push.route';
 import { setPushError, setPushErrCode } from '../events/set-push-errors';
+import { bearerChallenge } from '../events/inbound/bearer-challenge';
+import { isPushTokenHeader } from '../events/inbound/push-tokens.service';
 import { announcesBody } from './requests';
 
 /** Fastify reads no body for these; the global guard authenticates them (public routes are GETs). */
@@ -27,20 +29,23 @@ const AUTHENTICATES_FROM_BODY = new Set([OAUTH_TOKEN_PATH]);
  * `/graphql` has its own hook (app.factory), which also covers its WebSocket upgrade. Routes
  * marked @AcceptsAccessToken also take an access token here, and answer with RFC 6750 challenges.
  */
-export function authenticateBeforeBody(auth: AuthService) {
+export function authenticateBeforeBody(auth: AuthService, pushTokens: { authenticateRequest(request: RequestWithPartner): Promise<unknown> }) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const route = request.routeOptions?.url;
     if (BODYLESS.has(request.method) || route === '/graphql' || (route !== undefined && AUTHENTICATES_FROM_BODY.has(route))) return;
     const scopes = (request.routeOptions?.config as SsfRouteConfig | undefined)?.ssfScopes;
+    const push = route === SET_PUSH_PATH;
     try {
       if (scopes) await authenticateBearerRoute(auth, request as unknown as RequestWithPartner, scopes);
+      // POST /events also takes a static push token (`Bearer rxp_...`, issue 14); nothing else does.
+      else if (push && isPushTokenHeader(request.headers.authorization)) await pushTokens.authenticateRequest(request as unknown as RequestWithPartner);
       else await auth.authenticateRequest(request as unknown as RequestWithPartner);
     } catch (e) {
       if (!(e instanceof AppError)) throw e;
       if (announcesBody(request)) reply.header('connection', 'close');
-      const challenge = challengeOf(e);
+      const challenge = push ? bearerChallenge(request.headers.authorization, e.message) : challengeOf(e);
       if (challenge) reply.header('www-authenticate', challenge);
-      const body = route === SET_PUSH_PATH ? setPushError(setPushErrCode(e.code), e.message) : { error: e.code, message: e.message };
+      const body = push ? setPushError(setPushErrCode(e.code), e.message) : { error: e.code, message: e.message };
       return reply.code(scopes ? httpStatusOf(e.code) : 401).send(body);
     }
   };

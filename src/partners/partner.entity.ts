@@ -1,4 +1,4 @@
-import { Check, Column, CreateDateColumn, Entity, OneToMany, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, OneToMany, PrimaryColumn, Unique, UpdateDateColumn } from 'typeorm';
 import { PartnerKind, PartnerStatus } from './partner.enums';
 import type { PartnerKey } from './partner-key.entity';
 
@@ -13,6 +13,9 @@ export const numericTransformer = {
 @Check('ck_partner_kind', `"kind" IN ('BANK', 'ECOMMERCE', 'LEGAL', 'INTERNAL_SCORER', 'OPERATOR')`)
 @Check('ck_partner_status', `"status" IN ('ACTIVE', 'SUSPENDED')`)
 @Check('ck_partner_trust_weight', `"trust_weight" >= 0 AND "trust_weight" <= 1`)
+// SSF identity (issue 14): one issuer URL names one partner; the iat window is bounded (see PARTNER_IAT_AGE).
+@Unique('uq_partner_ssf_issuer', ['ssfIssuer'])
+@Check('ck_partner_max_iat_age', `"max_iat_age_seconds" IS NULL OR ("max_iat_age_seconds" >= 300 AND "max_iat_age_seconds" <= 2592000)`)
 export class Partner {
   @PrimaryColumn({ type: 'varchar', length: 63 })
   id: string;
@@ -28,6 +31,14 @@ export class Partner {
 
   @Column({ name: 'trust_weight', type: 'numeric', precision: 4, scale: 3, transformer: numericTransformer })
   trustWeight: number;
+
+  /** The https issuer URL a standard SSF transmitter puts in `iss`; a SET with that `iss` is this partner's. */
+  @Column({ name: 'ssf_issuer', type: 'varchar', length: 512, nullable: true })
+  ssfIssuer: string | null;
+
+  /** Oldest acceptable `iat` of its SETs, in seconds; null: the profile's 7 days. */
+  @Column({ name: 'max_iat_age_seconds', type: 'integer', nullable: true })
+  maxIatAgeSeconds: number | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

@@ -4,7 +4,7 @@ import { CurrentPartner, Permissions } from '../auth/decorators';
 import { Permission } from '../auth/permissions';
 import { notFound } from '../common/errors';
 import { PartnerStatus } from './partner.enums';
-import { PartnerConnection, PartnerKeyType, PartnerType, RegisterPartnerInput } from './dto/partner.types';
+import { PartnerConnection, PartnerKeyType, PartnerType, RegisterPartnerInput, UpdatePartnerSsfInput } from './dto/partner.types';
 import { PartnersService } from './partners.service';
 
 @Resolver(() => PartnerType)
@@ -68,6 +68,12 @@ export class PartnersResolver {
     @Args('kid') kid: string,
   ): Promise<PartnerType> {
     return this.partnersService.revokeKey(caller, partnerId, kid);
+  }
+
+  @Mutation(() => PartnerType, { description: "Sets a partner's SSF issuer URL and iat window (operator only); both fields are replaced." })
+  @Permissions(Permission.ManagePartners)
+  updatePartnerSsf(@CurrentPartner() caller: AuthenticatedPartner, @Args('input') input: UpdatePartnerSsfInput): Promise<PartnerType> {
+    return this.partnersService.updateSsf(caller, input);
   }
 
   @Mutation(() => PartnerType, { description: 'Suspends a partner: refused from its next request on (operator only).' })

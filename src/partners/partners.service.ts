@@ -12,7 +12,8 @@ import { JwkPolicyError, parseJwk, parseJwks, PublicJwk } from './jwk-policy';
 import { Partner } from './partner.entity';
 import { PartnerKey } from './partner-key.entity';
 import { KeyStatus, PARTNER_ID_PATTERN, PartnerKind, PartnerStatus } from './partner.enums';
-import { PartnerConnection, PartnerKeyType, PartnerType, RegisterPartnerInput } from './dto/partner.types';
+import { PartnerConnection, PartnerKeyType, PartnerType, RegisterPartnerInput, UpdatePartnerSsfInput } from './dto/partner.types';
+import { SsfIdentityError, validateMaxIatAge, validateSsfIssuer } from './ssf-identity';
 
 const MAX_ACTIVE_KEYS = 20;
 const MAX_KEYS = 100;
@@ -32,12 +33,14 @@ export class PartnersService {
     if (!Object.values(PartnerKind).includes(input.kind)) throw badInput(`kind must be one of ${Object.values(PartnerKind).join(', ')}`);
     const trustWeight = validateTrustWeight(input.trustWeight);
     const keys = await parseKeys(() => parseJwks(input.jwks), 'jwks');
+    const { ssfIssuer, maxIatAgeSeconds } = ssfIdentityOf(input);
     const created = await this.db.transaction(async (tx) => {
+      await claimSsfIssuer(tx, ssfIssuer, id);
       const inserted = await tx
         .createQueryBuilder()
         .insert()
         .into(Partner)
-        .values({ id, name, kind: input.kind, status: PartnerStatus.ACTIVE, trustWeight })
+        .values({ id, name, kind: input.kind, status: PartnerStatus.ACTIVE, trustWeight, ssfIssuer, maxIatAgeSeconds })
         .orIgnore()
         .returning('id')
         .execute();
@@ -47,7 +50,7 @@ export class PartnersService {
         actor: caller.id,
         action: AuditAction.PartnerRegister,
         target: id,
-        details: { outcome: 'ok', kind: input.kind, trustWeight, kids: keys.map((k) => k.kid) },
+        details: { outcome: 'ok', kind: input.kind, trustWeight, kids: keys.map((k) => k.kid), ...(ssfIssuer ? { ssfIssuer } : {}), ...(maxIatAgeSeconds ? { maxIatAgeSeconds } : {}) },
         concerns: [id],
       });
       return id;
@@ -91,6 +94,22 @@ export class PartnersService {
     });
     this.auth.invalidate(partnerId);
     return this.get(partnerId) as Promise<PartnerType>;
+  }
+
+  /** Sets (or clears) a partner's SSF issuer URL and iat window (operator only, by permission). */
+  async updateSsf(caller: AuthenticatedPartner, input: UpdatePartnerSsfInput): Promise<PartnerType> {
+    const { ssfIssuer, maxIatAgeSeconds } = ssfIdentityOf(input);
+    await this.db.transaction(async (tx) => {
+      await lockPartner(tx, input.partnerId);
+      await claimSsfIssuer(tx, ssfIssuer, input.partnerId);
+      await tx.getRepository(Partner).update({ id: input.partnerId }, { ssfIssuer, maxIatAgeSeconds });
+      await this.audit.append(tx, {
+        actor: caller.id, action: AuditAction.PartnerSsfUpdate, target: input.partnerId,
+        details: { outcome: 'ok', ssfIssuer, maxIatAgeSeconds }, concerns: [input.partnerId],
+      });
+    });
+    this.auth.invalidate(input.partnerId);
+    return this.get(input.partnerId) as Promise<PartnerType>;
   }
 
   async setStatus(caller: AuthenticatedPartner, partnerId: string, status: PartnerStatus): Promise<PartnerType> {
@@ -160,6 +179,23 @@ export class PartnersService {
   }
 }
 
+function ssfIdentityOf(input: { ssfIssuer?: string | null; maxIatAgeSeconds?: number | null }) {
+  try {
+    return { ssfIssuer: validateSsfIssuer(input.ssfIssuer), maxIatAgeSeconds: validateMaxIatAge(input.maxIatAgeSeconds) };
+  } catch (e) {
+    if (e instanceof SsfIdentityError) throw badInput(e.message, { field: e.message.split(' ')[0] });
+    throw e;
+  }
+}
+
+/** One issuer URL names one partner: checked under a lock on the URL, so two claims of it cannot both pass. */
+async function claimSsfIssuer(tx: EntityManager, ssfIssuer: string | null, partnerId: string): Promise<void> {
+  if (ssfIssuer === null) return;
+  await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`ssf-issuer:${ssfIssuer}`]);
+  const holder = await tx.getRepository(Partner).findOne({ select: { id: true }, where: { ssfIssuer } });
+  if (holder && holder.id !== partnerId) throw conflict(`ssfIssuer "${ssfIssuer}" is already another partner's`);
+}
+
 async function lockPartner(tx: EntityManager, partnerId: string): Promise<Partner> {
   const partner = await tx.getRepository(Partner).findOne({ where: { id: partnerId }, lock: { mode: 'pessimistic_write' } });
   if (!partner) throw notFound(`no partner "${partnerId}"`);
@@ -212,6 +248,8 @@ function toPartnerType(p: Partner): PartnerType {
     kind: p.kind,
     status: p.status,
     trustWeight: Number(p.trustWeight),
+    ssfIssuer: p.ssfIssuer,
+    maxIatAgeSeconds: p.maxIatAgeSeconds,
     createdAt: p.createdAt,
     updatedAt: p.updatedAt,
   };

@@ -15,7 +15,7 @@ export class PublishResultType {
   @Field(() => String, { nullable: true, description: 'The token\'s jti, when it could be read.' })
   jti: string | null;
 
-  @Field(() => PublishStatus, { description: 'ACCEPTED (stored now), DUPLICATE (stored before, byte-identical) or REJECTED.' })
+  @Field(() => PublishStatus, { description: 'ACCEPTED (stored now), DUPLICATE (stored before, byte-identical), REJECTED, or IGNORED (an SSF control event or a standard event with no mapping: audited, not stored).' })
   status: PublishStatus;
 
   @Field(() => ID, { nullable: true, description: 'The stored event (the original one for a DUPLICATE).' })

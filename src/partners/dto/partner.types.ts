@@ -1,4 +1,4 @@
-import { Field, Float, ID, InputType, ObjectType } from '@nestjs/graphql';
+import { Field, Float, ID, InputType, Int, ObjectType } from '@nestjs/graphql';
 import { Connection } from '../../common/pagination';
 import { KeyStatus, PartnerKind, PartnerStatus, SigningAlg } from '../partner.enums';
 import './enums.graphql';
@@ -43,6 +43,12 @@ export class PartnerType {
 
   // `keys` is a paged field resolved by PartnersResolver (at most 100 per page).
 
+  @Field(() => String, { nullable: true, description: 'The https issuer URL of its standard SSF transmitter: a SET whose `iss` is exactly this is the partner\'s.' })
+  ssfIssuer: string | null;
+
+  @Field(() => Int, { nullable: true, description: 'Oldest accepted `iat` of its SETs, in seconds (300..2592000); null: 7 days.' })
+  maxIatAgeSeconds: number | null;
+
   @Field({ description: 'When the partner was registered.' })
   createdAt: Date;
 
@@ -69,4 +75,22 @@ export class RegisterPartnerInput {
 
   @Field(() => Float, { nullable: true, description: 'Weight in merged scores, in [0, 1]; default 0.5.' })
   trustWeight?: number | null;
+
+  @Field(() => String, { nullable: true, description: 'The https issuer URL its standard SSF transmitter puts in `iss` (unique across partners).' })
+  ssfIssuer?: string | null;
+
+  @Field(() => Int, { nullable: true, description: 'Oldest accepted `iat` of its SETs, in seconds, 300..2592000 (30 days); default 7 days.' })
+  maxIatAgeSeconds?: number | null;
+}
+
+@InputType({ description: "A partner's SSF identity, as the operator sets it." })
+export class UpdatePartnerSsfInput {
+  @Field(() => ID, { description: 'The partner.' })
+  partnerId: string;
+
+  @Field(() => String, { nullable: true, description: 'The https issuer URL, or null to remove it.' })
+  ssfIssuer: string | null;
+
+  @Field(() => Int, { nullable: true, description: 'Oldest accepted `iat`, in seconds (300..2592000), or null for 7 days.' })
+  maxIatAgeSeconds: number | null;
 }
