@@ -14,6 +14,8 @@ export enum AuditAction {
   GrantCreate = 'grant.create',
   GrantRevoke = 'grant.revoke',
   ScoresRead = 'scores.read',
+  /** Notices of a partner's events written for other partners' streams (its transparency trail). */
+  DeliveriesEnqueue = 'deliveries.enqueue',
 }
 
 export const SYSTEM_ACTOR = 'system';
