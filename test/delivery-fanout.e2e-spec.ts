@@ -135,6 +135,16 @@ describe('delivery fan-out (e2e, PostgreSQL, real HTTP publishing)', () => {
     expect(a.events[T.flag].original_token).toBe(original);
   });
 
+  it('never delivers a legal request, even to its issuer', async () => {
+    await stream('L1', 'court-l', [S1], ['urn:risk-exchange:event:legal-request', ...PARTNER_TYPES]);
+    const legal = { kind: 'preservation', legal_basis: 'Art. 5 test statute', case_reference: 'CASE-1', authority: 'Test court' };
+    const [request] = await publish('court-l', [await makeSet(keys['court-l'], 'court-l', 'legal-request', legal, { jti: 'legal-1', subject: S1 })]);
+    expect(await rowsOf({ eventId: request })).toEqual({});
+    // The same streams do receive a partner event of that subject.
+    const [flag] = await publish('bank-a', [await makeSet(keys['bank-a'], 'bank-a', 'account-flag', { action: 'warn' }, { jti: 'warn-1', subject: S1 })]);
+    expect(Object.keys(await rowsOf({ eventId: flag })).sort()).toEqual(['A', 'B', 'C', 'P']);
+  });
+
   it('delivers a `granted` signal only to grantees', async () => {
     const [none] = await publish('bank-a', [await signal(keys['bank-a'], 'bank-a', { category: 'high_velocity', distribution: 'granted' }, { jti: 'granted-0', subject: S1 })]);
     expect(Object.keys(await rowsOf({ eventId: none }))).toEqual(['A']);
