@@ -155,6 +155,34 @@ async function countNotices(url: string): Promise<number> {
   }
 }
 
+/**
+ * CPU seconds used so far by the gateway process and by the PostgreSQL backends serving its
+ * database (Linux /proc; null elsewhere). On a shared machine, wall-clock throughput swings with
+ * the neighbours' load; CPU time per event is what the gateway itself costs.
+ */
+async function cpuSeconds(gatewayPid: number, url: string): Promise<{ gateway: number; database: number } | null> {
+  const ticks = (pid: number) => {
+    try {
+      const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, USER_HZ = 100
+    } catch {
+      return null;
+    }
+  };
+  const gateway = ticks(gatewayPid);
+  if (gateway === null) return null;
+  const { Client } = await import('pg');
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  try {
+    const pids = (await c.query(`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`)).rows.map((r) => Number(r.pid));
+    const database = pids.map(ticks).reduce<number>((a, t) => a + (t ?? 0), 0);
+    return { gateway, database };
+  } finally {
+    await c.end();
+  }
+}
+
 /** Events sent before the measured ones (not counted): the figures are the steady state. */
 const WARM_UP_EVENTS = 3000;
 
@@ -211,7 +239,15 @@ export async function benchIngest(databaseUrl: (name: string) => Promise<string>
       // in): gather them now, as a database in steady use has them.
       await analyze(url);
       const noticesBefore = mode === 'streams' ? await countNotices(url) : 0;
+      const cpuBefore = await cpuSeconds(proc.pid!, url);
       const r = await drive(port, auth, batches.slice(WARM_UP_EVENTS / 100), 4);
+      const cpuAfter = await cpuSeconds(proc.pid!, url);
+      if (cpuBefore && cpuAfter) {
+        const key = mode === 'streams' ? 'ingest_streams' : `ingest_audit_${mode}`;
+        results[`${key}_gateway_cpu_ms_per_1000`] = Math.round(((cpuAfter.gateway - cpuBefore.gateway) / r.accepted) * 1e6);
+        results[`${key}_database_cpu_ms_per_1000`] = Math.round(((cpuAfter.database - cpuBefore.database) / r.accepted) * 1e6);
+        log(`${key}: CPU per 1,000 events: gateway ${results[`${key}_gateway_cpu_ms_per_1000`]} ms, PostgreSQL backends ${results[`${key}_database_cpu_ms_per_1000`]} ms`);
+      }
       if (mode === 'streams') {
         results.ingest_streams_per_s = r.perSecond;
         results.ingest_streams_notices = (await countNotices(url)) - noticesBefore;
@@ -231,6 +267,11 @@ export async function benchIngest(databaseUrl: (name: string) => Promise<string>
   if (results.ingest_streams_per_s && results.ingest_audit_on_per_s) {
     results.ingest_streams_vs_no_streams_ratio = Math.round((results.ingest_streams_per_s / results.ingest_audit_on_per_s) * 100) / 100;
     log(`ingest with ${STREAMS} streams / without (both audit on) = ${results.ingest_streams_vs_no_streams_ratio}`);
+  }
+  const cpu = (k: string) => (results[`${k}_gateway_cpu_ms_per_1000`] ?? 0) + (results[`${k}_database_cpu_ms_per_1000`] ?? 0);
+  if (cpu('ingest_streams') && cpu('ingest_audit_on')) {
+    results.ingest_streams_vs_no_streams_cpu_ratio = Math.round((cpu('ingest_streams') / cpu('ingest_audit_on')) * 100) / 100;
+    log(`CPU per event (gateway + PostgreSQL), with ${STREAMS} streams / without = ${results.ingest_streams_vs_no_streams_cpu_ratio}`);
   }
   return results;
 }

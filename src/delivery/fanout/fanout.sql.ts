@@ -33,7 +33,7 @@ FROM pairs c
 JOIN ssf_stream s ON s.id = c.stream_id AND s.status <> 'disabled'
 JOIN partner p ON p.id = s.owner AND p.status = 'ACTIVE'
 JOIN event e ON e.id = c.event_id
-CROSS JOIN LATERAL (SELECT ${fullAccess('e', OWNER)} AS fa) f
+CROSS JOIN LATERAL (SELECT ${fullAccess('e', OWNER)} AS fa OFFSET 0) f -- OFFSET 0: evaluated once, not inlined in each CASE
 WHERE ${EVENT_URI_SQL} = ANY(s.events_requested)
   AND (c.earlier OR ${visibleEvent('e', OWNER)})
 ORDER BY e.received_at, e.id, s.id`;
