@@ -1,6 +1,8 @@
 // The fan-out's two reads, one statement each per publishing batch: who receives which stored event,
 // and who receives which tier change. Visibility comes from sharing/visibility.ts, with the viewer
-// being each candidate stream's owner (a column, not a parameter). Pure strings.
+// being each candidate stream's owner (a column, not a parameter). Arrays are answered as JSON:
+// the driver parses JSON natively, and PostgreSQL array text with a much slower JavaScript parser.
+// Pure strings.
 import { fullAccess, sharingKindSql, visibleEvent, ViewerRefs } from '../../sharing/visibility';
 import { PARTNER_EVENT_URI } from './notice-payload';
 
@@ -26,7 +28,7 @@ export const PARTNER_EVENT_PAIRS_SQL = `WITH x AS (SELECT * FROM unnest($1::uuid
     SELECT x.event_id, d.stream_id, true FROM x JOIN delivery d ON d.event_id = x.target WHERE x.target IS NOT NULL),
   pairs AS (SELECT event_id, stream_id, bool_or(earlier) AS earlier FROM cand GROUP BY event_id, stream_id)
 SELECT s.id AS stream_id, s.owner, s.aud, s.status, s.delivery_method, e.id, e.issuer, e.jti, e.subject, e.type, e.category, e.action,
-  e.score::float8 AS score, e.confidence::float8 AS confidence, e.reason_codes, e.distribution,
+  e.score::float8 AS score, e.confidence::float8 AS confidence, to_jsonb(e.reason_codes) AS reason_codes, e.distribution,
   e.observed_at, e.effective_at, e.expires_at, CASE WHEN f.fa THEN e.evidence END AS evidence, CASE WHEN f.fa THEN e.token END AS token,
   e.target_jti, e.details, f.fa AS full_access
 FROM pairs c
@@ -44,7 +46,7 @@ ORDER BY e.received_at, e.id, s.id`;
  * owner may see (absent when it may see none), with its issuer for the transparency log.
  */
 export const TIER_CHANGE_PAIRS_SQL = `WITH c AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS c(ord int, subject varchar, caused_by uuid[]))
-SELECT c.ord, s.id AS stream_id, s.owner, s.aud, s.status, s.delivery_method, s.events_requested, cause.jti AS txn, cause.issuer AS txn_issuer
+SELECT c.ord, s.id AS stream_id, s.owner, s.aud, s.status, s.delivery_method, to_jsonb(s.events_requested) AS events_requested, cause.jti AS txn, cause.issuer AS txn_issuer
 FROM c
 JOIN ssf_stream_subject ss ON ss.subject = c.subject
 JOIN ssf_stream s ON s.id = ss.stream_id AND s.status <> 'disabled' AND s.events_requested && $2::varchar[]
