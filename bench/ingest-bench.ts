@@ -32,7 +32,7 @@ async function mintSets(priv: SignKey, n: number, prefix: string): Promise<strin
     out.push(
       await new SignJWT({
         iss: 'bench-bank', aud: 'risk-exchange', iat: now, jti: `${prefix}-${i}-${randomUUID()}`,
-        sub_id: { format: 'opaque', id: `v1:bench-subject-${i % 5000}` },
+        sub_id: { format: 'opaque', id: `v1:bench-subject-${i % SUBJECTS}` },
         events: { 'urn:risk-exchange:event:risk-signal': { category: 'cash_out', score: 0.7, confidence: 0.9, reason_codes: ['burst_large_txn'] } },
       }).setProtectedHeader({ alg: 'EdDSA', kid: 'bench-bank-1', typ: 'secevent+jwt' }).sign(priv),
     );
@@ -103,6 +103,86 @@ async function drive(port: number, auth: () => Promise<string>, batches: string[
   return { perSecond: Math.round(accepted / seconds), accepted, seconds };
 }
 
+const STREAMS = 10;
+const SUBJECTS = 5000;
+
+/**
+ * Registers STREAMS receiving partners, grants them bench-bank's cash_out signals (half with
+ * evidence, so half the notices carry the original token), and gives each a poll stream watching a
+ * random tenth of the subjects (rows written directly: the stream API is another branch's).
+ * Expected: one notice per event on average, plus tier changes.
+ */
+async function addStreams(port: number, url: string, op: Awaited<ReturnType<typeof keyPair>>, bank: Awaited<ReturnType<typeof keyPair>>): Promise<void> {
+  const opToken = await assertion(op.priv, 'bench-op', 'operator');
+  const bankToken = await assertion(bank.priv, 'bench-bank-1', 'bench-bank');
+  const { Client } = await import('pg');
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  try {
+    for (let k = 0; k < STREAMS; k++) {
+      const id = `bench-receiver-${k}`;
+      const key = await keyPair(`${id}-1`);
+      const reg = await gql(port, opToken, 'mutation($i: RegisterPartnerInput!) { registerPartner(input: $i) { id } }', { i: { id, name: `Receiver ${k}`, kind: k % 2 ? 'ECOMMERCE' : 'BANK', jwks: JSON.stringify({ keys: [key.pub] }) } });
+      if (reg.errors) throw new Error(JSON.stringify(reg.errors));
+      const grant = await gql(port, bankToken, 'mutation($i: GrantAccessInput!) { grantAccess(input: $i) { id } }', {
+        i: { grantee: id, categories: ['cash_out'], includeEvidence: k % 2 === 0, expiresAt: new Date(Date.now() + 86_400_000).toISOString(), purpose: 'bench fan-out' },
+      });
+      if (grant.errors) throw new Error(JSON.stringify(grant.errors));
+      const stream = randomUUID();
+      const requested = ['urn:risk-exchange:event:risk-signal', 'urn:risk-exchange:event:retraction', 'urn:risk-exchange:event:risk-tier-changed', 'https://schemas.openid.net/secevent/caep/event-type/risk-level-change'];
+      await c.query(
+        `INSERT INTO ssf_stream (id, owner, aud, events_requested, delivery_method, signing_alg, min_verification_interval, status, consecutive_failures, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, 'urn:ietf:rfc:8936', 'EdDSA', 30, 'enabled', 0, now(), now())`,
+        [stream, id, `https://${id}.example/ssf`, requested],
+      );
+      const watched = Array.from({ length: SUBJECTS }, (_, i) => `v1:bench-subject-${i}`).filter(() => Math.random() < 0.1);
+      await c.query(`INSERT INTO ssf_stream_subject (stream_id, subject, added_at) SELECT $1, s, now() FROM unnest($2::varchar[]) s`, [stream, watched]);
+    }
+  } finally {
+    await c.end();
+  }
+  log(`${STREAMS} poll streams of ${STREAMS} partners, each watching a random tenth of ${SUBJECTS} subjects`);
+}
+
+async function countNotices(url: string): Promise<number> {
+  const { Client } = await import('pg');
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  try {
+    return Number((await c.query('SELECT count(*) AS n FROM delivery')).rows[0].n);
+  } finally {
+    await c.end();
+  }
+}
+
+/**
+ * CPU seconds used so far by the gateway process and by the PostgreSQL backends serving its
+ * database (Linux /proc; null elsewhere). On a shared machine, wall-clock throughput swings with
+ * the neighbours' load; CPU time per event is what the gateway itself costs.
+ */
+async function cpuSeconds(gatewayPid: number, url: string): Promise<{ gateway: number; database: number } | null> {
+  const ticks = (pid: number) => {
+    try {
+      const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, USER_HZ = 100
+    } catch {
+      return null;
+    }
+  };
+  const gateway = ticks(gatewayPid);
+  if (gateway === null) return null;
+  const { Client } = await import('pg');
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  try {
+    const pids = (await c.query(`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`)).rows.map((r) => Number(r.pid));
+    const database = pids.map(ticks).reduce<number>((a, t) => a + (t ?? 0), 0);
+    return { gateway, database };
+  } finally {
+    await c.end();
+  }
+}
+
 /** Events sent before the measured ones (not counted): the figures are the steady state. */
 const WARM_UP_EVENTS = 3000;
 
@@ -123,17 +203,24 @@ export async function benchIngest(databaseUrl: (name: string) => Promise<string>
   results.jose_verify_parallel_per_s = Math.round(sample.length / ((Date.now() - t2) / 1000));
   log(`raw jose EdDSA verification, 100 at a time (WebCrypto spreads them over the libuv pool, i.e. every core): ${results.jose_verify_parallel_per_s} tokens/s`);
 
-  for (const mode of ['on', 'off'] as const) {
+  // `streams`: audit on, with STREAMS poll streams of other partners each watching a tenth of the
+  // subjects and granted the signals (half with evidence), so the fan-out writes notices (and
+  // tier changes) in every publishing transaction; compared with `on`, the same run without streams.
+  // BENCH_INGEST_MODES=on,streams (say) runs only those modes.
+  const modes = (process.env.BENCH_INGEST_MODES ?? 'on,off,streams').split(',').map((m) => m.trim());
+  for (const mode of ['on', 'off', 'streams'] as const) {
+    if (!modes.includes(mode)) continue;
     const name = `rx_bench_ingest_${mode}_${process.pid}`;
     const url = await databaseUrl(name);
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rx-bench-ingest-'));
-    const port = 4950 + (mode === 'on' ? 1 : 2);
+    const port = 4950 + (mode === 'on' ? 1 : mode === 'off' ? 2 : 3);
     const proc = await startGateway({ DATABASE_URL: url, DATA_DIR: dataDir, OPERATOR_JWKS: JSON.stringify({ keys: [op.pub] }) }, port, mode === 'off' ? AUDIT_OFF : undefined);
     try {
       const reg = await gql(port, await assertion(op.priv, 'bench-op', 'operator'), 'mutation($i: RegisterPartnerInput!) { registerPartner(input: $i) { id } }', {
         i: { id: 'bench-bank', name: 'Bench bank', kind: 'BANK', jwks: JSON.stringify({ keys: [bank.pub] }) },
       });
       if (reg.errors) throw new Error(JSON.stringify(reg.errors));
+      if (mode === 'streams') await addStreams(port, url, op, bank);
       log(`minting ${total + WARM_UP_EVENTS} tokens for audit ${mode} (${WARM_UP_EVENTS} to warm up)...`);
       const tokens = await mintSets(bank.priv, total + WARM_UP_EVENTS, mode);
       const batches: string[][] = [];
@@ -151,16 +238,40 @@ export async function benchIngest(databaseUrl: (name: string) => Promise<string>
       // A fresh database has no planner statistics until autovacuum's first pass (about a minute
       // in): gather them now, as a database in steady use has them.
       await analyze(url);
+      const noticesBefore = mode === 'streams' ? await countNotices(url) : 0;
+      const cpuBefore = await cpuSeconds(proc.pid!, url);
       const r = await drive(port, auth, batches.slice(WARM_UP_EVENTS / 100), 4);
-      results[`ingest_audit_${mode}_per_s`] = r.perSecond;
-      log(`ingest, audit ${mode}: ${r.accepted} events accepted in ${r.seconds.toFixed(1)} s = ${r.perSecond} events/s (4 clients, batches of 100; target >= 4,000)`);
+      const cpuAfter = await cpuSeconds(proc.pid!, url);
+      if (cpuBefore && cpuAfter) {
+        const key = mode === 'streams' ? 'ingest_streams' : `ingest_audit_${mode}`;
+        results[`${key}_gateway_cpu_ms_per_1000`] = Math.round(((cpuAfter.gateway - cpuBefore.gateway) / r.accepted) * 1e6);
+        results[`${key}_database_cpu_ms_per_1000`] = Math.round(((cpuAfter.database - cpuBefore.database) / r.accepted) * 1e6);
+        log(`${key}: CPU per 1,000 events: gateway ${results[`${key}_gateway_cpu_ms_per_1000`]} ms, PostgreSQL backends ${results[`${key}_database_cpu_ms_per_1000`]} ms`);
+      }
+      if (mode === 'streams') {
+        results.ingest_streams_per_s = r.perSecond;
+        results.ingest_streams_notices = (await countNotices(url)) - noticesBefore;
+        log(`ingest, audit on, ${STREAMS} streams watching a tenth of the subjects each: ${r.accepted} events accepted in ${r.seconds.toFixed(1)} s = ${r.perSecond} events/s (target >= 4,000); ${results.ingest_streams_notices} notices written`);
+      } else {
+        results[`ingest_audit_${mode}_per_s`] = r.perSecond;
+        log(`ingest, audit ${mode}: ${r.accepted} events accepted in ${r.seconds.toFixed(1)} s = ${r.perSecond} events/s (4 clients, batches of 100; target >= 4,000)`);
+      }
     } finally {
       await stop(proc);
       await dropDb(name);
       fs.rmSync(dataDir, { recursive: true, force: true });
     }
   }
-  results.ingest_vs_raw_verify_ratio = Math.round((results.ingest_audit_on_per_s / results.jose_verify_parallel_per_s) * 100) / 100;
+  if (results.ingest_audit_on_per_s) results.ingest_vs_raw_verify_ratio = Math.round((results.ingest_audit_on_per_s / results.jose_verify_parallel_per_s) * 100) / 100;
   log(`ingest (audit on) / raw parallel verification = ${results.ingest_vs_raw_verify_ratio}`);
+  if (results.ingest_streams_per_s && results.ingest_audit_on_per_s) {
+    results.ingest_streams_vs_no_streams_ratio = Math.round((results.ingest_streams_per_s / results.ingest_audit_on_per_s) * 100) / 100;
+    log(`ingest with ${STREAMS} streams / without (both audit on) = ${results.ingest_streams_vs_no_streams_ratio}`);
+  }
+  const cpu = (k: string) => (results[`${k}_gateway_cpu_ms_per_1000`] ?? 0) + (results[`${k}_database_cpu_ms_per_1000`] ?? 0);
+  if (cpu('ingest_streams') && cpu('ingest_audit_on')) {
+    results.ingest_streams_vs_no_streams_cpu_ratio = Math.round((cpu('ingest_streams') / cpu('ingest_audit_on')) * 100) / 100;
+    log(`CPU per event (gateway + PostgreSQL), with ${STREAMS} streams / without = ${results.ingest_streams_vs_no_streams_cpu_ratio}`);
+  }
   return results;
 }

@@ -20,6 +20,8 @@ export enum AuditAction {
   ScoresRead = 'scores.read',
   /** An OAuth access token issued by POST /oauth/token (identifiers only, never the token). */
   OAuthToken = 'oauth.token',
+  /** Notices of a partner's events written for other partners' streams (its transparency trail). */
+  DeliveriesEnqueue = 'deliveries.enqueue',
 }
 
 export const SYSTEM_ACTOR = 'system';

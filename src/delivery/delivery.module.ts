@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { ScoringModule } from '../scoring/scoring.module';
+import { FanoutService } from './fanout/fanout.service';
 import { NoticeSigner } from './notice-signer';
 
 /**
@@ -6,7 +8,8 @@ import { NoticeSigner } from './notice-signer';
  * and the three delivery methods (RFC 8936 poll, RFC 8935 push, GraphQL subscription).
  */
 @Module({
-  providers: [NoticeSigner],
+  imports: [ScoringModule],
+  providers: [NoticeSigner, FanoutService],
   exports: [NoticeSigner],
 })
 export class DeliveryModule {}

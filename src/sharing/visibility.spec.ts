@@ -1,5 +1,5 @@
 import { PartnerKind } from '../partners/partner.enums';
-import { ACCOUNT_FLAG_CATEGORY, fullAccess, notExpired, SHARING_KINDS, viewerParams, visibleEvent } from './visibility';
+import { ACCOUNT_FLAG_CATEGORY, fullAccess, notExpired, SHARING_KINDS, sharingKindSql, viewerParams, visibleEvent } from './visibility';
 
 // The fragments' behaviour against PostgreSQL is proven end to end (test/sharing.e2e-spec.ts,
 // test/authorization-matrix.e2e-spec.ts); this spec pins their exact text, so that a changed
@@ -35,6 +35,10 @@ describe('visibility fragments', () => {
     expect(norm(fullAccess('x', { viewerId: '$1', viewerShares: '$2' }))).toBe(
       '(x.issuer = $1 OR ($2 AND EXISTS (SELECT 1 FROM "grant" fg WHERE fg.grantor = x.issuer AND fg.grantee = $1 AND fg.revoked_at IS NULL AND fg.expires_at > now() AND x.grant_category = ANY(fg.categories) AND fg.include_evidence)))',
     );
+  });
+
+  it('names the sharing kinds in SQL for a viewer held in a column', () => {
+    expect(sharingKindSql('p.kind')).toBe("(p.kind IN ('BANK', 'ECOMMERCE', 'INTERNAL_SCORER'))");
   });
 
   it('drops expired events, keeping those without an expiry', () => {

@@ -5,6 +5,14 @@ import { PartnerKind } from '../partners/partner.enums';
 /** Kinds that see other partners' events through distribution (consortium and grants). */
 export const SHARING_KINDS: readonly PartnerKind[] = [PartnerKind.BANK, PartnerKind.ECOMMERCE, PartnerKind.INTERNAL_SCORER];
 
+/**
+ * SQL: whether a partner kind (an SQL expression, e.g. `p.kind`) shares, for fragments whose viewer
+ * is a column rather than a parameter (the delivery fan-out: the viewer is each stream's owner).
+ */
+export function sharingKindSql(kind: string): string {
+  return `(${kind} IN (${SHARING_KINDS.map((k) => `'${k}'`).join(', ')}))`;
+}
+
 /** The grant category of account flags and their lifts. */
 export const ACCOUNT_FLAG_CATEGORY = 'account_flag';
 
