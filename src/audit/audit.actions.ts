@@ -14,6 +14,12 @@ export enum AuditAction {
   GrantCreate = 'grant.create',
   GrantRevoke = 'grant.revoke',
   ScoresRead = 'scores.read',
+  StreamCreate = 'stream.create',
+  StreamUpdate = 'stream.update',
+  StreamDelete = 'stream.delete',
+  StreamStatus = 'stream.status',
+  StreamSubjects = 'stream.subjects',
+  StreamVerify = 'stream.verify',
 }
 
 export const SYSTEM_ACTOR = 'system';

@@ -1,12 +1,15 @@
 import { Module } from '@nestjs/common';
 import { NoticeSigner } from './notice-signer';
+import { SsfController } from './streams/ssf.controller';
+import { StreamsService } from './streams/streams.service';
 
 /**
  * Delivery (SSF transmitter): streams, the fan-out of stored events into the delivery ledger,
  * and the three delivery methods (RFC 8936 poll, RFC 8935 push, GraphQL subscription).
  */
 @Module({
-  providers: [NoticeSigner],
-  exports: [NoticeSigner],
+  controllers: [SsfController],
+  providers: [NoticeSigner, StreamsService],
+  exports: [NoticeSigner, StreamsService],
 })
 export class DeliveryModule {}

@@ -5,6 +5,7 @@ import { AppError } from '../common/errors';
 import { SET_PUSH_PATH } from '../events/set-push.route';
 import { setPushError, setPushErrCode } from '../events/set-push-errors';
 import { announcesBody } from './requests';
+import { sendSsfError, SSF_PREFIX, ssfErrCode } from '../delivery/streams/ssf-error-body';
 
 /** Fastify reads no body for these; the global guard authenticates them (public routes are GETs). */
 const BODYLESS = new Set(['GET', 'HEAD']);
@@ -23,6 +24,8 @@ export function authenticateBeforeBody(auth: AuthService) {
     } catch (e) {
       if (!(e instanceof AppError)) throw e;
       if (announcesBody(request)) reply.header('connection', 'close');
+      // The SSF endpoints answer RFC 6750 style: {err, description} and WWW-Authenticate.
+      if (request.routeOptions?.url?.startsWith(SSF_PREFIX)) return sendSsfError(request, reply, 401, ssfErrCode(e.code), e.message);
       const body = request.routeOptions?.url === SET_PUSH_PATH ? setPushError(setPushErrCode(e.code), e.message) : { error: e.code, message: e.message };
       return reply.code(401).send(body);
     }
