@@ -68,4 +68,146 @@ describe('SSF streams: configuration, status, subjects, verification, metadata (
       default_subjects: 'NONE',
     });
   });
+
+  it('creates (201), reads one and the list, patches (merge), replaces (put), deletes (204) with its subjects and ledger rows', async () => {
+    const created = await create('bank-a', { events_requested: [FLAG, SIGNAL, 'urn:example:unknown'], description: 'fraud desk' });
+    expect(created.status).toBe(201);
+    expect(created.headers.get('cache-control')).toBe('no-store');
+    const id = created.body.stream_id;
+    expect(created.body).toEqual({
+      stream_id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      iss: gw.config.issuer,
+      aud: 'bank-a',
+      events_supported: expect.arrayContaining([FLAG, SIGNAL, VERIFICATION, STREAM_UPDATED]),
+      events_requested: [FLAG, SIGNAL, 'urn:example:unknown'],
+      events_delivered: [FLAG, SIGNAL],
+      delivery: { method: POLL, endpoint_url: `${gw.config.issuer}/ssf/poll/${id}` },
+      description: 'fraud desk',
+      min_verification_interval: 1,
+      signing_alg: 'EdDSA',
+    });
+    const one = await call('bank-a', 'GET', `/ssf/streams?stream_id=${id}`);
+    expect(one).toMatchObject({ status: 200, body: created.body });
+    const list = await call('bank-a', 'GET', '/ssf/streams');
+    expect(list.status).toBe(200);
+    expect(list.body).toEqual([created.body]);
+    expect((await call('shop-b', 'GET', '/ssf/streams')).body).toEqual([]);
+
+    // PATCH merges: only what is sent changes; transmitter-supplied values may be repeated unchanged.
+    const patched = await call('bank-a', 'PATCH', '/ssf/streams', { stream_id: id, iss: gw.config.issuer, description: 'renamed', delivery: { method: PUSH, endpoint_url: 'https://receiver.example.com/events', authorization_header: 'Bearer s3cr3t-push-token' } });
+    expect(patched.status).toBe(200);
+    expect(patched.body).toMatchObject({ events_requested: [FLAG, SIGNAL, 'urn:example:unknown'], description: 'renamed', delivery: { method: PUSH, endpoint_url: 'https://receiver.example.com/events' } });
+    expect(JSON.stringify(patched.body)).not.toContain('s3cr3t'); // never echoed
+    const stored = await ds.query('SELECT authorization_header FROM ssf_stream WHERE id = $1', [id]);
+    expect(stored[0].authorization_header).toBe('Bearer s3cr3t-push-token');
+    // A PATCH of the delivery without the header keeps it (reads never show it, so it cannot be repeated).
+    await call('bank-a', 'PATCH', '/ssf/streams', { stream_id: id, delivery: { method: PUSH, endpoint_url: 'https://receiver.example.com/v2' } });
+    expect((await ds.query('SELECT authorization_header FROM ssf_stream WHERE id = $1', [id]))[0].authorization_header).toBe('Bearer s3cr3t-push-token');
+
+    // PUT replaces: what is absent is removed (description, header), and a poll stream again without delivery.
+    const replaced = await call('bank-a', 'PUT', '/ssf/streams', { stream_id: id, events_requested: [FLAG], signing_alg: 'RS256' });
+    expect(replaced.status).toBe(200);
+    expect(replaced.body).toMatchObject({ events_requested: [FLAG], events_delivered: [FLAG], delivery: { method: POLL, endpoint_url: `${gw.config.issuer}/ssf/poll/${id}` }, signing_alg: 'RS256' });
+    expect(replaced.body).not.toHaveProperty('description');
+    expect((await ds.query('SELECT authorization_header FROM ssf_stream WHERE id = $1', [id]))[0].authorization_header).toBeNull();
+
+    // Delete: 204, its subjects and ledger rows go with it, and it reads as missing.
+    expect((await call('bank-a', 'POST', '/ssf/subjects:add', { stream_id: id, subject: { format: 'opaque', id: SUBJECT } })).status).toBe(200);
+    await ds.transaction((tx) => enqueueNotices(tx, [{ streamId: id, receiver: 'bank-a', eventId: null, eventType: FLAG, payload: { aud: 'bank-a', events: { [FLAG]: {} } }, state: DeliveryState.PENDING, push: false }]));
+    const deleted = await call('bank-a', 'DELETE', `/ssf/streams?stream_id=${id}`);
+    expect(deleted.status).toBe(204);
+    expect(deleted.body).toBeUndefined();
+    const [{ subjects, deliveries }] = await ds.query('SELECT (SELECT count(*)::int FROM ssf_stream_subject WHERE stream_id = $1) AS subjects, (SELECT count(*)::int FROM delivery WHERE stream_id = $1) AS deliveries', [id]);
+    expect({ subjects, deliveries }).toEqual({ subjects: 0, deliveries: 0 });
+    expect((await call('bank-a', 'GET', `/ssf/streams?stream_id=${id}`)).status).toBe(404);
+    const audited = await ds.query(`SELECT action, details FROM audit_log WHERE target = $1 ORDER BY seq`, [id]);
+    expect(audited.map((a: any) => a.action)).toEqual(['stream.create', 'stream.update', 'stream.update', 'stream.update', 'stream.subjects', 'stream.delete']);
+    expect(JSON.stringify(audited)).not.toContain('s3cr3t');
+    expect(audited[1].details).toMatchObject({ authorizationHeaderSet: true, mode: 'patch' });
+    // ...and a new stream can be created.
+    expect((await create('bank-a', {})).status).toBe(201);
+  });
+
+  it("answers another partner's stream exactly like a missing one (404, same body)", async () => {
+    const mine = (await create('bank-a', { events_requested: [FLAG] })).body.stream_id;
+    const missing = '00000000-0000-4000-8000-000000000000';
+    for (const [method, path, body] of [
+      ['GET', '/ssf/streams?stream_id=ID', undefined],
+      ['PATCH', '/ssf/streams', { stream_id: 'ID', description: 'x' }],
+      ['PUT', '/ssf/streams', { stream_id: 'ID' }],
+      ['DELETE', '/ssf/streams?stream_id=ID', undefined],
+      ['GET', '/ssf/status?stream_id=ID', undefined],
+      ['POST', '/ssf/status', { stream_id: 'ID', status: 'paused' }],
+      ['POST', '/ssf/subjects:add', { stream_id: 'ID', subject: { format: 'opaque', id: SUBJECT } }],
+      ['POST', '/ssf/subjects:remove', { stream_id: 'ID', subject: { format: 'opaque', id: SUBJECT } }],
+      ['POST', '/ssf/verify', { stream_id: 'ID', state: 's' }],
+    ] as const) {
+      const fill = (id: string) => ({ path: path.replace('ID', id), body: body === undefined ? undefined : JSON.parse(JSON.stringify(body).replace('ID', id)) });
+      const theirs = fill(mine);
+      const other = await call('shop-b', method, theirs.path, theirs.body);
+      const none = fill(missing);
+      const absent = await call('shop-b', method, none.path, none.body);
+      expect({ method, path, status: other.status, body: other.body }).toEqual({ method, path, status: 404, body: { err: 'not_found', description: `no stream "${mine}" of yours` } });
+      expect({ method, path, status: absent.status, body: absent.body }).toEqual({ method, path, status: 404, body: { err: 'not_found', description: `no stream "${missing}" of yours` } });
+    }
+    // The owner still reads it, unchanged.
+    expect(await call('bank-a', 'GET', `/ssf/streams?stream_id=${mine}`)).toMatchObject({ status: 200, body: { stream_id: mine, events_requested: [FLAG] } });
+  });
+
+  it('refuses invalid configuration with 400 and an error naming the field', async () => {
+    const cases: Array<[unknown, RegExp]> = [
+      [[], /^the request body must be a JSON object/],
+      [{ events_requested: 'x' }, /^events_requested must be an array/],
+      [{ events_requested: [1] }, /^events_requested must hold strings/],
+      [{ events_requested: Array.from({ length: 33 }, (_, i) => `urn:x:${i}`) }, /^events_requested may list at most 32/],
+      [{ evnts_requested: [FLAG] }, /^evnts_requested is not a stream configuration property/],
+      [{ stream_id: 'mine' }, /^stream_id is supplied by the gateway/],
+      [{ iss: 'https://elsewhere.example' }, /^iss must be/],
+      [{ aud: 'bank-a' }, /^aud must be "shop-b"/],
+      [{ min_verification_interval: 5 }, /^min_verification_interval must be 1/],
+      [{ delivery: { method: 'urn:ietf:rfc:9999' } }, /^delivery.method must be/],
+      [{ delivery: { method: PUSH } }, /^delivery.endpoint_url is required for push/],
+      [{ delivery: { method: PUSH, endpoint_url: 'ftp://receiver.example.com/' } }, /^delivery.endpoint_url must be an https URL \(plain http only to a loopback host\)/],
+      [{ delivery: { method: PUSH, endpoint_url: 'http://receiver.example.com/' } }, /^delivery.endpoint_url must be an https URL/],
+      [{ delivery: { method: PUSH, endpoint_url: 'https://u:p@receiver.example.com/' } }, /^delivery.endpoint_url must not carry credentials/],
+      [{ delivery: { method: PUSH, endpoint_url: 'https://receiver.example.com/', authorization_header: 'Bearer a\r\nX-Evil: 1' } }, /^delivery.authorization_header must be/],
+      [{ delivery: { method: POLL, endpoint_url: 'https://receiver.example.com/' } }, /^delivery.endpoint_url of a poll stream is supplied by the gateway/],
+      [{ delivery: { method: POLL, authorization_header: 'x' } }, /^delivery.authorization_header applies to push only/],
+      [{ description: 'x'.repeat(1025) }, /^description must be a string of at most 1024/],
+      [{ signing_alg: 'HS256' }, /^signing_alg must be one of EdDSA, RS256/],
+    ];
+    for (const [body, message] of cases) {
+      const res = await create('shop-b', body);
+      expect({ body, status: res.status, err: res.body.err }).toEqual({ body, status: 400, err: 'invalid_request' });
+      expect(res.body.description).toMatch(message);
+    }
+    const notJson = await call('shop-b', 'POST', '/ssf/streams', undefined, '{"events_requested": [');
+    expect(notJson).toMatchObject({ status: 400, body: { err: 'invalid_request', description: 'the body is not valid JSON' } });
+    const tooBig = await call('shop-b', 'POST', '/ssf/streams', { description: 'x'.repeat(17_000) });
+    expect(tooBig).toMatchObject({ status: 413, body: { err: 'invalid_request', description: 'the body is larger than 16384 bytes' } });
+    // http to loopback is allowed with ALLOW_INSECURE_PUSH=true (this gateway), and a valid push stream is created.
+    const ok = await create('shop-b', { events_requested: [FLAG], delivery: { method: PUSH, endpoint_url: 'http://127.0.0.1:9/events' } });
+    expect(ok).toMatchObject({ status: 201, body: { delivery: { method: PUSH, endpoint_url: 'http://127.0.0.1:9/events' } } });
+  });
+
+  it('caps the streams of a partner (SSF_MAX_STREAMS_PER_PARTNER) with 409, and the LEGAL kind may create streams', async () => {
+    for (let i = 0; i < 4; i++) expect((await create('court-d', { description: `n${i}` })).status).toBe(201);
+    const fifth = await create('court-d', {});
+    expect(fifth).toMatchObject({ status: 409, body: { err: 'conflict', description: expect.stringMatching(/you already have 4 streams.*SSF_MAX_STREAMS_PER_PARTNER=4/) } });
+    const first = (await call('court-d', 'GET', '/ssf/streams')).body[0].stream_id;
+    expect((await call('court-d', 'DELETE', `/ssf/streams?stream_id=${first}`)).status).toBe(204);
+    expect((await create('court-d', {})).status).toBe(201);
+  });
+
+  it('answers 401 with WWW-Authenticate (RFC 6750) and the SSF error body, then serves the same call authenticated', async () => {
+    const none = await call(null, 'GET', '/ssf/streams');
+    expect(none.status).toBe(401);
+    expect(none.headers.get('www-authenticate')).toBe('Bearer realm="risk-exchange"');
+    expect(none.body).toEqual({ err: 'authentication_failed', description: expect.stringMatching(/^authentication failed/) });
+    const bad = await fetch(`${gw.url}/ssf/streams`, { method: 'POST', headers: { authorization: 'Bearer not-a-token', 'content-type': 'application/json' }, body: '{}' });
+    expect(bad.status).toBe(401);
+    expect(bad.headers.get('www-authenticate')).toMatch(/^Bearer realm="risk-exchange", error="invalid_token", error_description="authentication failed/);
+    expect(await bad.json()).toEqual({ err: 'authentication_failed', description: expect.stringMatching(/^authentication failed/) });
+    expect((await call('bank-a', 'GET', '/ssf/streams')).status).toBe(200);
+  });
 });
