@@ -1,5 +1,8 @@
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
+import { Client } from 'pg';
 import { DataSource } from 'typeorm';
+import { StreamStatus } from '../src/delivery/stream.entity';
+import { StreamsService } from '../src/delivery/streams/streams.service';
 import { enqueueNotices } from '../src/delivery/outbox';
 import { DeliveryState } from '../src/delivery/delivery.entity';
 import { NoticeSigner } from '../src/delivery/notice-signer';
@@ -28,7 +31,7 @@ describe('SSF streams: configuration, status, subjects, verification, metadata (
 
   beforeAll(async () => {
     db = await TestDatabase.create();
-    gw = await TestGateway.start(db, { AUDIT_CHECKPOINT_SECONDS: '0', SSF_MIN_VERIFICATION_INTERVAL_SECONDS: '1', SSF_MAX_STREAMS_PER_PARTNER: '4', DELIVERY_PAUSED_CAP: '2', ALLOW_INSECURE_PUSH: 'true' });
+    gw = await TestGateway.start(db, { AUDIT_CHECKPOINT_SECONDS: '0', SSF_MIN_VERIFICATION_INTERVAL_SECONDS: '1', SSF_MAX_STREAMS_PER_PARTNER: '8', DELIVERY_PAUSED_CAP: '2', ALLOW_INSECURE_PUSH: 'true' });
     ds = gw.app.get(DataSource);
     keys['bank-a'] = await gw.registerPartner('bank-a', 'BANK');
     keys['shop-b'] = await gw.registerPartner('shop-b', 'ECOMMERCE');
@@ -191,9 +194,9 @@ describe('SSF streams: configuration, status, subjects, verification, metadata (
   });
 
   it('caps the streams of a partner (SSF_MAX_STREAMS_PER_PARTNER) with 409, and the LEGAL kind may create streams', async () => {
-    for (let i = 0; i < 4; i++) expect((await create('court-d', { description: `n${i}` })).status).toBe(201);
+    for (let i = 0; i < 8; i++) expect((await create('court-d', { description: `n${i}` })).status).toBe(201);
     const fifth = await create('court-d', {});
-    expect(fifth).toMatchObject({ status: 409, body: { err: 'conflict', description: expect.stringMatching(/you already have 4 streams.*SSF_MAX_STREAMS_PER_PARTNER=4/) } });
+    expect(fifth).toMatchObject({ status: 409, body: { err: 'conflict', description: expect.stringMatching(/you already have 8 streams.*SSF_MAX_STREAMS_PER_PARTNER=8/) } });
     const first = (await call('court-d', 'GET', '/ssf/streams')).body[0].stream_id;
     expect((await call('court-d', 'DELETE', `/ssf/streams?stream_id=${first}`)).status).toBe(204);
     expect((await create('court-d', {})).status).toBe(201);
@@ -209,5 +212,146 @@ describe('SSF streams: configuration, status, subjects, verification, metadata (
     expect(bad.headers.get('www-authenticate')).toMatch(/^Bearer realm="risk-exchange", error="invalid_token", error_description="authentication failed/);
     expect(await bad.json()).toEqual({ err: 'authentication_failed', description: expect.stringMatching(/^authentication failed/) });
     expect((await call('bank-a', 'GET', '/ssf/streams')).status).toBe(200);
+  });
+
+  /** A LISTEN on the delivery channel from the test's own connection (PostgreSQL; on PGlite the wake-up is not observed here). */
+  async function listen() {
+    if (!db.url) return { next: async () => undefined as unknown, close: async () => undefined, skip: true };
+    const client = new Client({ connectionString: db.url });
+    await client.connect();
+    const heard: string[] = [];
+    const waiters: Array<(s: string) => void> = [];
+    client.on('notification', (n) => (waiters.length ? waiters.shift()!(n.payload ?? '') : heard.push(n.payload ?? '')));
+    await client.query('LISTEN rx_delivery');
+    return {
+      next: () => (heard.length ? Promise.resolve(heard.shift()) : new Promise<string>((r) => waiters.push(r))),
+      close: () => client.end(),
+      skip: false,
+    };
+  }
+
+  /** Signs the stream's pending rows as a poller would (NoticeSigner) and verifies each SET with the public JWKS. */
+  async function fetchAndVerify(streamId: string, alg: string) {
+    const rows = await ds.query(`SELECT id, token, payload, event_type FROM delivery WHERE stream_id = $1 AND state = 'PENDING' ORDER BY created_at`, [streamId]);
+    const tokens = await ds.transaction((tx) => gw.app.get(NoticeSigner).tokensOf(tx, rows.map((r: any) => ({ id: r.id, token: r.token, payload: r.payload, alg }))));
+    const jwks = createLocalJWKSet((await (await fetch(`${gw.url}/.well-known/jwks.json`)).json()) as JSONWebKeySet);
+    const out = [];
+    for (const r of rows) {
+      const token = tokens.get(r.id)!;
+      const { payload, protectedHeader } = await jwtVerify(token, jwks, { issuer: gw.config.issuer, audience: 'bank-a', typ: 'secevent+jwt', algorithms: [alg] });
+      expect(decodeProtectedHeader(token).alg).toBe(alg);
+      out.push({ jti: r.id, type: r.event_type, payload, header: protectedHeader });
+    }
+    return out;
+  }
+
+  it('verification: 204, a verification SET carrying state that verifies with the JWKS (EdDSA and RS256), 429 inside min_verification_interval, then success', async () => {
+    for (const alg of ['EdDSA', 'RS256']) {
+      const id = (await create('bank-a', { events_requested: [FLAG], signing_alg: alg })).body.stream_id;
+      const first = await call('bank-a', 'POST', '/ssf/verify', { stream_id: id, state: `state-${alg}` });
+      expect(first.status).toBe(204);
+      expect(first.body).toBeUndefined();
+      const again = await call('bank-a', 'POST', '/ssf/verify', { stream_id: id, state: 'too-soon' });
+      expect(again.status).toBe(429);
+      expect(again.body).toEqual({ err: 'rate_limited', description: expect.stringMatching(/verification was requested less than 1 s ago \(min_verification_interval\); retry after 1 s/) });
+      const retryAfter = Number(again.headers.get('retry-after'));
+      expect(retryAfter).toBe(1);
+      const sets = await fetchAndVerify(id, alg);
+      expect(sets).toHaveLength(1);
+      expect(sets[0].type).toBe(VERIFICATION);
+      expect(sets[0].payload).toEqual({ iss: gw.config.issuer, aud: 'bank-a', iat: expect.any(Number), jti: sets[0].jti, sub_id: { format: 'opaque', id }, events: { [VERIFICATION]: { state: `state-${alg}` } } });
+      expect(sets[0].header).toMatchObject({ typ: 'secevent+jwt', alg, kid: expect.any(String) });
+      // After the interval, verification is accepted again (the refused request stored nothing).
+      await new Promise((r) => setTimeout(r, retryAfter * 1000 + 50));
+      expect((await call('bank-a', 'POST', '/ssf/verify', { stream_id: id })).status).toBe(204);
+      const rows = await ds.query(`SELECT payload FROM delivery WHERE stream_id = $1 ORDER BY created_at`, [id]);
+      expect(rows.map((r: any) => r.payload.events[VERIFICATION])).toEqual([{ state: `state-${alg}` }, {}]);
+    }
+    const audited = await ds.query(`SELECT count(*)::int AS n FROM audit_log WHERE action = 'stream.verify' AND actor = 'bank-a'`);
+    expect(audited[0].n).toBe(4);
+  });
+
+  it('status: paused holds (PENDING to HELD), enabled releases HELD to PENDING and notifies, disabled drops what was never sent; the paused cap keeps the newest', async () => {
+    const id = (await create('shop-b', { events_requested: [FLAG] })).body.stream_id;
+    const notice = (state: DeliveryState.PENDING | DeliveryState.HELD, n: number) =>
+      ds.transaction((tx) => enqueueNotices(tx, Array.from({ length: n }, () => ({ streamId: id, receiver: 'shop-b', eventId: null, eventType: FLAG, payload: { aud: 'shop-b', events: { [FLAG]: {} } }, state, push: false }))));
+    const states = async () => (await ds.query(`SELECT state, count(*)::int AS n FROM delivery WHERE stream_id = $1 GROUP BY state ORDER BY state`, [id])).map((r: any) => `${r.state}:${r.n}`);
+    expect(await call('shop-b', 'GET', `/ssf/status?stream_id=${id}`)).toMatchObject({ status: 200, body: { stream_id: id, status: 'enabled' } });
+    const [oldest] = await notice(DeliveryState.PENDING, 1);
+    expect(await call('shop-b', 'POST', '/ssf/status', { stream_id: id, status: 'paused', reason: 'maintenance' })).toMatchObject({ status: 200, body: { stream_id: id, status: 'paused', reason: 'maintenance' } });
+    expect(await states()).toEqual(['HELD:1']);
+    // The fan-out stores HELD rows while paused; with DELIVERY_PAUSED_CAP=2 the oldest beyond 2 is dropped on enable.
+    const newer = await notice(DeliveryState.HELD, 2);
+    expect(await states()).toEqual(['HELD:3']);
+    const listener = await listen();
+    const enabled = await call('shop-b', 'POST', '/ssf/status', { stream_id: id, status: 'enabled' });
+    expect(enabled).toMatchObject({ status: 200, body: { stream_id: id, status: 'enabled' } });
+    expect(enabled.body).not.toHaveProperty('reason');
+    expect(await states()).toEqual(['PENDING:2']);
+    const left = (await ds.query(`SELECT id FROM delivery WHERE stream_id = $1`, [id])).map((r: any) => r.id).sort();
+    expect(left).toEqual([...newer].sort());
+    expect(left).not.toContain(oldest);
+    if (!listener.skip) expect(await listener.next()).toBe(id); // pollers and pushers of every replica are woken
+    await listener.close();
+    // disabled: nothing is held; a notice already sent once stays in the ledger (HELD) for corrections.
+    await ds.query(`UPDATE delivery SET first_sent_at = now(), token = 'x' WHERE id = $1`, [newer[0]]);
+    expect(await call('shop-b', 'POST', '/ssf/status', { stream_id: id, status: 'disabled' })).toMatchObject({ status: 200, body: { status: 'disabled' } });
+    expect(await states()).toEqual(['HELD:1']);
+    expect((await call('shop-b', 'POST', '/ssf/verify', { stream_id: id })).body).toEqual({ err: 'invalid_request', description: expect.stringMatching(/the stream is disabled/) });
+    for (const bad of [{ stream_id: id, status: 'stopped' }, { stream_id: id }, { stream_id: id, status: 'paused', reason: 7 }, { status: 'paused' }]) {
+      const res = await call('shop-b', 'POST', '/ssf/status', bad);
+      expect({ bad, status: res.status, err: res.body.err }).toEqual({ bad, status: 400, err: 'invalid_request' });
+    }
+    expect((await call('shop-b', 'POST', '/ssf/status', { stream_id: id, status: 'enabled' })).body).toMatchObject({ status: 'enabled' });
+    expect(await states()).toEqual(['PENDING:1']);
+    const audited = await ds.query(`SELECT details FROM audit_log WHERE action = 'stream.status' AND target = $1 ORDER BY seq`, [id]);
+    expect(audited.map((a: any) => `${a.details.previous}>${a.details.status}`)).toEqual(['enabled>paused', 'paused>enabled', 'enabled>disabled', 'disabled>enabled']);
+  });
+
+  it('a status change made by the gateway sends stream-updated (SSF 8.1.5) to the stream', async () => {
+    const id = (await create('bank-a', { events_requested: [FLAG] })).body.stream_id;
+    const streams = gw.app.get(StreamsService);
+    await streams.setStatusByGateway(id, StreamStatus.PAUSED, 'push failed 10 times in a row');
+    expect(await call('bank-a', 'GET', `/ssf/status?stream_id=${id}`)).toMatchObject({ body: { status: 'paused', reason: 'push failed 10 times in a row' } });
+    const sets = await fetchAndVerify(id, 'EdDSA');
+    expect(sets.map((s) => s.payload)).toEqual([
+      expect.objectContaining({ sub_id: { format: 'opaque', id }, events: { [STREAM_UPDATED]: { status: 'paused', reason: 'push failed 10 times in a row' } } }),
+    ]);
+    const [entry] = await ds.query(`SELECT actor, concerns FROM audit_log WHERE action = 'stream.status' AND target = $1`, [id]);
+    expect(entry).toEqual({ actor: 'system', concerns: ['bank-a'] });
+    await streams.setStatusByGateway(id, StreamStatus.ENABLED, 'receiver answers again');
+    expect((await fetchAndVerify(id, 'EdDSA')).map((s) => (s.payload.events as any)[STREAM_UPDATED]?.status)).toEqual(['paused', 'enabled']);
+  });
+
+  it('subjects: add answers 200 with an empty body and remove 204, the same whether or not anything is known; only opaque profile ids', async () => {
+    const id = (await create('bank-a', { events_requested: [FLAG] })).body.stream_id;
+    const add = (subject: unknown, extra = {}) => call('bank-a', 'POST', '/ssf/subjects:add', { stream_id: id, subject, ...extra });
+    const known = await add({ format: 'opaque', id: SUBJECT }, { verified: true });
+    const unknown = await add({ format: 'opaque', id: 'v1:never-seen-subject-0001' });
+    for (const res of [known, unknown]) {
+      expect(res.status).toBe(200);
+      expect(res.body).toBeUndefined();
+    }
+    expect((await add({ format: 'opaque', id: SUBJECT })).status).toBe(200); // again: idempotent
+    expect((await ds.query('SELECT subject FROM ssf_stream_subject WHERE stream_id = $1 ORDER BY subject', [id])).map((r: any) => r.subject)).toEqual([SUBJECT, 'v1:never-seen-subject-0001'].sort());
+    const refusals: Array<[unknown, RegExp]> = [
+      [{ format: 'email', email: 'a@b.c' }, /^subject.format must be "opaque"/],
+      [{ format: 'opaque', id: 'short' }, /^subject.id must be 8..256 characters/],
+      [{ format: 'opaque', id: SUBJECT, extra: 1 }, /^extra is not a property/],
+      [undefined, /^subject is required/],
+    ];
+    for (const [subject, message] of refusals) {
+      const res = await add(subject);
+      expect({ subject, status: res.status, err: res.body.err }).toEqual({ subject, status: 400, err: 'invalid_request' });
+      expect(res.body.description).toMatch(message);
+    }
+    for (const subject of [SUBJECT, 'v1:not-there-either-0001']) {
+      const res = await call('bank-a', 'POST', '/ssf/subjects:remove', { stream_id: id, subject: { format: 'opaque', id: subject } });
+      expect(res.status).toBe(204);
+      expect(res.body).toBeUndefined();
+    }
+    expect((await ds.query('SELECT subject FROM ssf_stream_subject WHERE stream_id = $1', [id])).map((r: any) => r.subject)).toEqual(['v1:never-seen-subject-0001']);
+    const audited = await ds.query(`SELECT details FROM audit_log WHERE action = 'stream.subjects' AND target = $1 ORDER BY seq`, [id]);
+    expect(audited.map((a: any) => [a.details.op, a.details.subjects, a.details.watched])).toEqual([['add', 1, 1], ['add', 1, 2], ['add', 1, 2], ['remove', 1, 1], ['remove', 1, 1]]);
   });
 });

@@ -181,7 +181,7 @@ export class StreamsService implements OnModuleInit, OnModuleDestroy {
     if (status === StreamStatus.PAUSED && previous !== StreamStatus.PAUSED) await holdPending(tx, stream.id);
     if (status === StreamStatus.DISABLED) await dropUndelivered(tx, stream.id);
     if (status === StreamStatus.ENABLED && previous !== StreamStatus.ENABLED) released = await releaseHeld(tx, stream.id, push, this.config.streams.pausedCap);
-    await tx.query(`UPDATE ssf_stream SET status = $2, status_reason = $3, consecutive_failures = CASE WHEN $2 = 'enabled' THEN 0 ELSE consecutive_failures END, updated_at = now() WHERE id = $1`, [stream.id, status, reason]);
+    await tx.query(`UPDATE ssf_stream SET status = $2::varchar, status_reason = $3, consecutive_failures = CASE WHEN $2::varchar = 'enabled' THEN 0 ELSE consecutive_failures END, updated_at = now() WHERE id = $1`, [stream.id, status, reason]);
     Object.assign(stream, { status, statusReason: reason });
     if (byGateway && status !== previous) {
       const event = { [EVENT_TYPE.streamUpdated]: { status, ...(reason ? { reason } : {}) } };
