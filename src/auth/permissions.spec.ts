@@ -40,6 +40,16 @@ const EXPECTED: Record<string, Permission[]> = {
   'Query.riskScore': [Permission.ReadRiskScores],
   'Query.riskScores': [Permission.ReadRiskScores],
   'Query.riskScoreHistory': [Permission.ReadRiskScores],
+  'Query.streams': [Permission.ReadStreams],
+  'Query.stream': [Permission.ReadStreams],
+  'Query.deliveryStatus': [Permission.ReadStreams],
+  'Mutation.createStream': [Permission.ManageStreams],
+  'Mutation.updateStream': [Permission.ManageStreams],
+  'Mutation.deleteStream': [Permission.ManageStreams],
+  'Mutation.setStreamStatus': [Permission.ManageStreams],
+  'Mutation.addStreamSubjects': [Permission.ManageStreams],
+  'Mutation.removeStreamSubjects': [Permission.ManageStreams],
+  'Mutation.verifyStream': [Permission.ManageStreams],
 };
 
 async function buildSchema(): Promise<GraphQLSchema> {

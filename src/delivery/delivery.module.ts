@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import { NoticeSigner } from './notice-signer';
 import { SsfController } from './streams/ssf.controller';
 import { StreamsService } from './streams/streams.service';
+import { StreamsResolver } from './streams/streams.resolver';
+import { DeliveryStatusService } from './streams/delivery-status.service';
 
 /**
  * Delivery (SSF transmitter): streams, the fan-out of stored events into the delivery ledger,
@@ -9,7 +11,7 @@ import { StreamsService } from './streams/streams.service';
  */
 @Module({
   controllers: [SsfController],
-  providers: [NoticeSigner, StreamsService],
+  providers: [NoticeSigner, StreamsService, StreamsResolver, DeliveryStatusService],
   exports: [NoticeSigner, StreamsService],
 })
 export class DeliveryModule {}

@@ -119,8 +119,13 @@ export function checkPushUrl(v: unknown, allowInsecurePush: boolean): string {
 }
 
 function readDelivery(v: unknown, t: TransmitterValues, previous: StreamSettings | undefined, merge: boolean): Pick<StreamSettings, 'deliveryMethod' | 'endpointUrl' | 'authorizationHeader'> {
-  const d = asObject(v, 'delivery');
+  const d = { ...asObject(v, 'delivery') };
   refuseUnknown(d, DELIVERY_KEYS, 'delivery.');
+  if (merge && previous && d.method === undefined) {
+    // A merge may change the URL or the header alone: the method (and the push URL) stay.
+    d.method = previous.deliveryMethod;
+    if (d.endpoint_url === undefined && previous.deliveryMethod === PUSH_METHOD) d.endpoint_url = previous.endpointUrl;
+  }
   if (d.method !== PUSH_METHOD && d.method !== POLL_METHOD) throw new StreamConfigError('delivery.method', `must be "${PUSH_METHOD}" (push) or "${POLL_METHOD}" (poll)`);
   if (d.method === POLL_METHOD) {
     if (d.authorization_header !== undefined && d.authorization_header !== null) throw new StreamConfigError('delivery.authorization_header', 'applies to push only');
