@@ -6,6 +6,9 @@ import { StreamStatus } from '../stream.entity';
 import { DeliveryStatus } from './dto/stream.types';
 import { StreamsService } from './streams.service';
 
+// Cursors carry milliseconds; rows of one transaction share created_at to the microsecond.
+const MS = `date_trunc('milliseconds', created_at)`;
+
 interface Counts {
   backlog: number;
   dead: number;
@@ -34,8 +37,8 @@ export class DeliveryStatusService {
       this.db.query(`SELECT last_error FROM delivery WHERE stream_id = $1 AND last_error IS NOT NULL ORDER BY coalesce(next_attempt_at, created_at) DESC LIMIT 1`, [stream.id]) as Promise<Array<{ last_error: string }>>,
       this.db.query(
         `SELECT id, event_type, event_id, attempts, last_error, created_at FROM delivery
-          WHERE stream_id = $1 AND state = 'DEAD' ${cursor ? 'AND (created_at, id) < ($3, $4)' : ''}
-          ORDER BY created_at DESC, id DESC LIMIT $2`,
+          WHERE stream_id = $1 AND state = 'DEAD' ${cursor ? `AND (${MS}, id) < ($3, $4)` : ''}
+          ORDER BY ${MS} DESC, id DESC LIMIT $2`,
         cursor ? [stream.id, size + 1, cursor.at, cursor.id] : [stream.id, size + 1],
       ) as Promise<Array<{ id: string; event_type: string; event_id: string | null; attempts: number; last_error: string | null; created_at: Date }>>,
     ]);
