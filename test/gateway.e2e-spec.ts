@@ -16,6 +16,10 @@ describe('health, keys, metrics, logs and the live schema (e2e)', () => {
 
   beforeAll(async () => {
     db = await TestDatabase.create();
+    // Built by hand (to capture its logs), so it needs what TestGateway.start sets: an in-process
+    // gateway shares the runner's event loop, and the lag of building the app (the GraphQL schema)
+    // on a loaded machine is not the gateway's. test/overload.e2e-spec.ts sheds real processes.
+    process.env.OVERLOAD_MAX_EVENT_LOOP_DELAY_MS ??= '0';
     const operatorKey = await makeKey('operator-test-1');
     const config = loadConfig({
       ...(db.url ? { DATABASE_URL: db.url } : {}),

@@ -184,6 +184,9 @@ describe('SSF streams: configuration, status, subjects, verification, metadata (
       expect({ body, status: res.status, err: res.body.err }).toEqual({ body, status: 400, err: 'invalid_request' });
       expect(res.body.description).toMatch(message);
     }
+    expect(await call('shop-b', 'PATCH', '/ssf/streams', [])).toMatchObject({ status: 400, body: { err: 'invalid_request', description: 'the request body must be a JSON object' } });
+    expect(await call('shop-b', 'PUT', '/ssf/streams', { description: 'x' })).toMatchObject({ status: 400, body: { err: 'invalid_request', description: 'stream_id is required' } });
+    expect(await call('shop-b', 'DELETE', '/ssf/streams')).toMatchObject({ status: 400, body: { err: 'invalid_request', description: 'stream_id is required as a query parameter' } });
     const notJson = await call('shop-b', 'POST', '/ssf/streams', undefined, '{"events_requested": [');
     expect(notJson).toMatchObject({ status: 400, body: { err: 'invalid_request', description: 'the body is not valid JSON' } });
     const tooBig = await call('shop-b', 'POST', '/ssf/streams', { description: 'x'.repeat(17_000) });

@@ -122,8 +122,9 @@ export class StreamsService implements OnModuleInit, OnModuleDestroy {
 
   /** PATCH (merge) or PUT (replace) of the Receiver-Supplied properties (SSF 8.1.1.3, 8.1.1.4). */
   async update(caller: AuthenticatedPartner, body: unknown, mode: Exclude<StreamWrite, 'create'>): Promise<SsfStream> {
-    const streamId = (body as { stream_id?: unknown } | null)?.stream_id;
-    if (typeof body === 'object' && body !== null && !Array.isArray(body) && streamId === undefined) throw badInput('stream_id is required', { field: 'stream_id' });
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badInput('the request body must be a JSON object', { field: 'the request body' });
+    const streamId = (body as { stream_id?: unknown }).stream_id;
+    if (streamId === undefined) throw badInput('stream_id is required', { field: 'stream_id' });
     return this.db.transaction(async (tx) => {
       const stream = await this.owned(tx, caller, streamId, true);
       const settings = settingsOf(() => readStreamSettings(body, mode, this.transmitter(caller, stream), settingsOfStream(stream)));
