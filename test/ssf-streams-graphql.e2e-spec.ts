@@ -2,7 +2,11 @@ import { DataSource } from 'typeorm';
 import { DeliveryState } from '../src/delivery/delivery.entity';
 import { enqueueNotices } from '../src/delivery/outbox';
 import { TestDatabase, TestGateway } from './support/app';
-import { assertion, TestKey } from './support/keys';
+import { Writable } from 'node:stream';
+import { createApp } from '../src/app.factory';
+import { loadConfig } from '../src/config/config';
+import { createLogger } from '../src/observability/logger';
+import { assertion, jwksOf, makeKey, TestKey } from './support/keys';
 
 const PUSH = 'urn:ietf:rfc:8935';
 const FLAG = 'urn:risk-exchange:event:account-flag';
@@ -13,15 +17,33 @@ describe('SSF streams over GraphQL, the subject cap and the rate budget (e2e, HT
   let gw: TestGateway;
   let ds: DataSource;
   const keys: Record<string, TestKey> = {};
+  const logLines: string[] = [];
 
   beforeAll(async () => {
     db = await TestDatabase.create();
-    gw = await TestGateway.start(db, {
+    // Built by hand to keep every log line (debug level): the push Authorization header must never be in one.
+    process.env.OVERLOAD_MAX_EVENT_LOOP_DELAY_MS ??= '0';
+    const operatorKey = await makeKey('operator-test-1');
+    const config = loadConfig({
+      ...(db.url ? { DATABASE_URL: db.url } : {}),
+      DATA_DIR: db.dataDir,
+      OPERATOR_JWKS: jwksOf(operatorKey),
+      LOG_LEVEL: 'debug',
+      HOST: '127.0.0.1',
       AUDIT_CHECKPOINT_SECONDS: '0',
       SSF_MIN_VERIFICATION_INTERVAL_SECONDS: '1',
       SSF_MAX_SUBJECTS_PER_STREAM: '5',
       RATE_LIMIT_COST_PER_MINUTE: 'INTERNAL_SCORER=6',
     });
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        logLines.push(String(chunk));
+        done();
+      },
+    });
+    const app = await createApp(config, createLogger(config.logLevel, sink));
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    gw = new TestGateway(app, `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`, config, operatorKey);
     ds = gw.app.get(DataSource);
     keys['bank-a'] = await gw.registerPartner('bank-a', 'BANK');
     keys['shop-b'] = await gw.registerPartner('shop-b', 'ECOMMERCE');
@@ -118,6 +140,8 @@ describe('SSF streams over GraphQL, the subject cap and the rate budget (e2e, HT
     const failed = await ds.query(`SELECT details FROM audit_log WHERE action = 'stream.verify' AND actor = 'shop-b' AND details->>'outcome' = 'error'`);
     expect(failed.length).toBeGreaterThanOrEqual(1);
     expect(JSON.stringify(await ds.query(`SELECT details FROM audit_log`))).not.toContain('gql-secret');
+    expect(logLines.length).toBeGreaterThan(0);
+    expect(logLines.join('\n')).not.toContain('gql-secret');
   });
 
   it('caps the subjects of a stream (SSF_MAX_SUBJECTS_PER_STREAM) with a clear error, and nothing of the refused call is kept', async () => {
