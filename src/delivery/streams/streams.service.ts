@@ -169,7 +169,7 @@ export class StreamsService implements OnModuleInit, OnModuleDestroy {
    */
   async setStatusByGateway(streamId: string, status: StreamStatus, reason: string): Promise<StreamStatusView> {
     return this.db.transaction(async (tx) => {
-      const stream = await tx.getRepository(SsfStream).findOne({ where: { id: streamId }, lock: { mode: 'pessimistic_write' } });
+      const stream = isStreamId(streamId) ? await tx.getRepository(SsfStream).findOne({ where: { id: streamId }, lock: { mode: 'pessimistic_write' } }) : null;
       if (!stream) throw noStream(streamId);
       return viewOf(await this.changeStatus(tx, stream, status, reason, SYSTEM_ACTOR, true));
     });
