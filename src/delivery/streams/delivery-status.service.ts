@@ -36,17 +36,27 @@ export class DeliveryStatusService {
       ) as Promise<Counts[]>,
       this.db.query(`SELECT last_error FROM delivery WHERE stream_id = $1 AND last_error IS NOT NULL ORDER BY coalesce(next_attempt_at, created_at) DESC LIMIT 1`, [stream.id]) as Promise<Array<{ last_error: string }>>,
       this.db.query(
-        `SELECT id, event_type, event_id, attempts, last_error, created_at FROM delivery
+        `SELECT id, stream_id, event_type, event_id, attempts, last_error, created_at, first_sent_at, token FROM delivery
           WHERE stream_id = $1 AND state = 'DEAD' ${cursor ? `AND (${MS}, id) < ($3, $4)` : ''}
           ORDER BY ${MS} DESC, id DESC LIMIT $2`,
         cursor ? [stream.id, size + 1, cursor.at, cursor.id] : [stream.id, size + 1],
-      ) as Promise<Array<{ id: string; event_type: string; event_id: string | null; attempts: number; last_error: string | null; created_at: Date }>>,
+      ) as Promise<Array<{ id: string; stream_id: string; event_type: string; event_id: string | null; attempts: number; last_error: string | null; created_at: Date; first_sent_at: Date | null; token: string | null }>>,
     ]);
     const page = pageOf(
       dead,
       size,
       (r) => encodeTimeCursor(new Date(r.created_at), r.id),
-      (r) => ({ jti: r.id, eventType: r.event_type, eventId: r.event_id, attempts: r.attempts, lastError: r.last_error, createdAt: new Date(r.created_at) }),
+      (r) => ({
+        jti: r.id,
+        streamId: r.stream_id,
+        eventType: r.event_type,
+        eventId: r.event_id,
+        attempts: r.attempts,
+        lastError: r.last_error,
+        createdAt: new Date(r.created_at),
+        firstSentAt: r.first_sent_at === null ? null : new Date(r.first_sent_at),
+        set: r.token,
+      }),
     );
     return {
       streamId: stream.id,

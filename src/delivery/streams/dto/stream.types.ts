@@ -159,10 +159,15 @@ export class VerifyStreamResult {
   jti: string;
 }
 
+// The same fields as the push branch's DeadLetter (push/dto/dead-letter.types.ts): once both are
+// merged, this class and DeadLetterConnection give way to those (one GraphQL type per name).
 @ObjectType({ description: 'A push delivery that gave up after PUSH_MAX_ATTEMPTS.' })
 export class DeadLetter {
   @Field(() => ID, { description: 'The SET jti.' })
   jti: string;
+
+  @Field(() => ID, { description: 'The stream it was delivered on.' })
+  streamId: string;
 
   @Field({ description: 'The event type URI.' })
   eventType: string;
@@ -178,6 +183,12 @@ export class DeadLetter {
 
   @Field({ description: 'When the notice was stored.' })
   createdAt: Date;
+
+  @Field(() => Date, { nullable: true, description: 'When it was first sent.' })
+  firstSentAt: Date | null;
+
+  @Field(() => String, { nullable: true, description: 'The signed SET as it was sent; null if it was never signed.' })
+  set: string | null;
 }
 
 @ObjectType({ description: 'A page of dead letters, newest first.' })
