@@ -59,7 +59,7 @@ export async function benchFlags(databaseUrl: string): Promise<Record<string, nu
   const port = 4980;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rx-bench-flags-'));
   const op = await keyPair('op');
-  const env = { ...process.env, NODE_ENV: 'production', DATABASE_URL: databaseUrl, DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', AUDIT_CHECKPOINT_SECONDS: '0', PUBLISH_MAX_BATCH: '500', OPERATOR_JWKS: JSON.stringify({ keys: [op.pub] }), RATE_LIMIT_COST_PER_MINUTE: 'BANK=1000000000,OPERATOR=1000000000' };
+  const env = { ...process.env, NODE_ENV: 'production', GATEWAY_ISSUER: 'https://gateway.bench.invalid', DATABASE_URL: databaseUrl, DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', AUDIT_CHECKPOINT_SECONDS: '0', PUBLISH_MAX_BATCH: '500', OPERATOR_JWKS: JSON.stringify({ keys: [op.pub] }), RATE_LIMIT_COST_PER_MINUTE: 'BANK=1000000000,OPERATOR=1000000000' };
   const proc: ChildProcess = spawn(process.execPath, [MAIN], { env, stdio: ['ignore', 'ignore', 'inherit'] });
   try {
     for (let i = 0; i < 600; i++) {

@@ -43,7 +43,7 @@ async function mintSets(priv: SignKey, n: number, prefix: string): Promise<strin
 async function startGateway(env: Record<string, string>, port: number, preload?: string): Promise<ChildProcess> {
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
   const args = [...prof, ...(preload ? ['-r', preload] : []), MAIN];
-  const proc = spawn(process.execPath, args, { env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'warn', HOST: '127.0.0.1', PORT: String(port), AUDIT_CHECKPOINT_SECONDS: '0', ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const proc = spawn(process.execPath, args, { env: { ...process.env, NODE_ENV: 'production', GATEWAY_ISSUER: 'https://gateway.bench.invalid', LOG_LEVEL: 'warn', HOST: '127.0.0.1', PORT: String(port), AUDIT_CHECKPOINT_SECONDS: '0', ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
   const started = Date.now();
   while (Date.now() - started < 60_000) {
     try {

@@ -102,7 +102,7 @@ export async function benchOverload(databaseUrl: string): Promise<Record<string,
   const operatorJwks = JSON.stringify({ keys: [{ ...(await exportJWK(opPub)), kid: 'bench-op', alg: 'EdDSA' }] });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rx-bench-overload-'));
   const proc: ChildProcess = spawn(process.execPath, [MAIN], {
-    env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'error', HOST: '127.0.0.1', PORT: String(port), DATA_DIR: dir, DATABASE_URL: databaseUrl, OPERATOR_JWKS: operatorJwks, AUDIT_CHECKPOINT_SECONDS: '0', RATE_LIMIT_COST_PER_MINUTE: 'BANK=1000000000' },
+    env: { ...process.env, NODE_ENV: 'production', GATEWAY_ISSUER: 'https://gateway.bench.invalid', LOG_LEVEL: 'error', HOST: '127.0.0.1', PORT: String(port), DATA_DIR: dir, DATABASE_URL: databaseUrl, OPERATOR_JWKS: operatorJwks, AUDIT_CHECKPOINT_SECONDS: '0', RATE_LIMIT_COST_PER_MINUTE: 'BANK=1000000000' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   try {

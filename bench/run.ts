@@ -23,7 +23,7 @@ const log = (m: string) => process.stdout.write(`bench: ${m}\n`);
 
 async function startGateway(env: Record<string, string>, port: number): Promise<{ proc: ChildProcess; ms: number }> {
   const started = Date.now();
-  const proc = spawn(process.execPath, [MAIN], { env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'warn', HOST: '127.0.0.1', PORT: String(port), ...env }, stdio: 'ignore' });
+  const proc = spawn(process.execPath, [MAIN], { env: { ...process.env, NODE_ENV: 'production', GATEWAY_ISSUER: 'https://gateway.bench.invalid', LOG_LEVEL: 'warn', HOST: '127.0.0.1', PORT: String(port), ...env }, stdio: 'ignore' });
   while (Date.now() - started < 60_000) {
     if (proc.exitCode !== null) throw new Error(`gateway exited with ${proc.exitCode}`);
     try {

@@ -24,7 +24,7 @@ export async function benchScores(databaseUrl: string): Promise<Record<string, n
   const port = 4970;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rx-bench-score-'));
   const op = await keyPair('op');
-  const env = { ...process.env, NODE_ENV: 'production', DATABASE_URL: databaseUrl, DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', AUDIT_CHECKPOINT_SECONDS: '0', OPERATOR_JWKS: JSON.stringify({ keys: [op.pub] }), RATE_LIMIT_COST_PER_MINUTE: 'BANK=1000000000,ECOMMERCE=1000000000,OPERATOR=1000000000' };
+  const env = { ...process.env, NODE_ENV: 'production', GATEWAY_ISSUER: 'https://gateway.bench.invalid', DATABASE_URL: databaseUrl, DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', AUDIT_CHECKPOINT_SECONDS: '0', OPERATOR_JWKS: JSON.stringify({ keys: [op.pub] }), RATE_LIMIT_COST_PER_MINUTE: 'BANK=1000000000,ECOMMERCE=1000000000,OPERATOR=1000000000' };
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
   const proc: ChildProcess = spawn(process.execPath, [...prof, MAIN], { env, stdio: ['ignore', 'ignore', 'inherit'] });
   try {

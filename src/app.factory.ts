@@ -14,6 +14,7 @@ import { MetricsService } from './observability/metrics';
 import { textLimitError } from './graphql/limits';
 import { webSocketGate } from './graphql/websocket-gate';
 import { setPushRoute } from './events/set-push.route';
+import { ssfRoutes } from './delivery/streams/ssf.route';
 import { authenticateBeforeBody } from './http/authenticate-before-body';
 import { PushTokensService } from './events/inbound/push-tokens.service';
 import { DEFAULT_BODY_LIMIT, graphqlBodyLimit, SET_PUSH_BODY_LIMIT } from './http/body-limits';
@@ -60,6 +61,7 @@ export async function createApp(config: AppConfig, logger: Logger = createLogger
   });
   fastify.addHook('onRoute', setPushRoute(app.get(RateLimiterService)));
   fastify.addHook('onRoute', oauthTokenRoute());
+  fastify.addHook('onRoute', ssfRoutes());
   fastify.addHook('onRoute', webSocketGate(fastify, config, auth, app.get(RateLimiterService), logger));
 
   fastify.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {

@@ -123,10 +123,46 @@ const OPERATIONS: Record<string, Operation> = {
     variables: (f, c) => ({ id: f[`grant:${c}`] ?? f.grant }),
     check: (d, c, f) => d.revokeGrant.id === f[`grant:${c}`] && d.revokeGrant.active === false,
   },
+  // SSF streams (the GraphQL mirror of /ssf/*): every kind that receives notices, on its own streams.
+  'Query.streams': { allowed: PUBLISHERS, query: '{ streams(first: 5) { totalCount edges { node { streamId aud } } } }', check: (d, c) => d.streams.totalCount >= 1 && d.streams.edges.every((e: any) => e.node.aud === c) },
+  'Query.stream': { allowed: PUBLISHERS, query: 'query($s: ID!) { stream(streamId: $s) { streamId aud } }', variables: (f, c) => ({ s: f[`stream:${c}`] ?? f['stream:bank-a'] }), check: (d, c) => d.stream.aud === c },
+  'Query.deliveryStatus': { allowed: PUBLISHERS, query: 'query($s: ID!) { deliveryStatus(streamId: $s) { streamId backlog } }', variables: (f, c) => ({ s: f[`stream:${c}`] ?? f['stream:bank-a'] }), check: (d, c, f) => d.deliveryStatus.streamId === f[`stream:${c}`] },
+  'Mutation.createStream': { allowed: PUBLISHERS, query: 'mutation { createStream(input: { description: "matrix" }) { aud deliveryMethod } }', check: (d, c) => d.createStream.aud === c && d.createStream.deliveryMethod === 'POLL' },
+  'Mutation.updateStream': {
+    allowed: PUBLISHERS,
+    query: 'mutation($s: ID!) { updateStream(input: { streamId: $s, description: "changed" }) { streamId description } }',
+    variables: (f, c) => ({ s: f[`stream:${c}`] ?? f['stream:bank-a'] }),
+    check: (d) => d.updateStream.description === 'changed',
+  },
+  'Mutation.setStreamStatus': {
+    allowed: PUBLISHERS,
+    query: 'mutation($s: ID!) { setStreamStatus(input: { streamId: $s, status: ENABLED, reason: "matrix" }) { status reason } }',
+    variables: (f, c) => ({ s: f[`stream:${c}`] ?? f['stream:bank-a'] }),
+    check: (d) => d.setStreamStatus.status === 'ENABLED' && d.setStreamStatus.reason === 'matrix',
+  },
+  'Mutation.addStreamSubjects': {
+    allowed: PUBLISHERS,
+    query: 'mutation($s: ID!) { addStreamSubjects(input: { streamId: $s, subjects: ["v1:matrix-subject-1", "v1:matrix-subject-2"] }) { subjectCount } }',
+    variables: (f, c) => ({ s: f[`stream:${c}`] ?? f['stream:bank-a'] }),
+    check: (d) => d.addStreamSubjects.subjectCount === 2,
+  },
+  'Mutation.removeStreamSubjects': {
+    allowed: PUBLISHERS,
+    query: 'mutation($s: ID!) { removeStreamSubjects(input: { streamId: $s, subjects: ["v1:matrix-subject-1"] }) { subjectCount } }',
+    variables: (f, c) => ({ s: f[`stream:${c}`] ?? f['stream:bank-a'] }),
+    check: (d) => d.removeStreamSubjects.subjectCount === 1,
+  },
+  'Mutation.verifyStream': {
+    allowed: PUBLISHERS,
+    query: 'mutation($s: ID!) { verifyStream(input: { streamId: $s, state: "matrix" }) { streamId jti } }',
+    variables: (f, c) => ({ s: f[`stream:${c}`] ?? f['stream:bank-a'] }),
+    check: (d, c, f) => d.verifyStream.streamId === f[`stream:${c}`],
+  },
+  'Mutation.deleteStream': { allowed: PUBLISHERS, query: 'mutation($s: ID!) { deleteStream(streamId: $s) }', variables: (f, c) => ({ s: f[`stream-del:${c}`] ?? f['stream-del:bank-a'] }), check: (d, c, f) => d.deleteStream === f[`stream-del:${c}`] },
 };
 
 /** Give-to-get (GIVE_TO_GET_MIN_EVENTS set for the sharing kinds): reads of partner-derived data need a contribution. */
-const PARTNER_DERIVED = ['Query.signals', 'Query.flags', 'Query.riskScore', 'Query.riskScores', 'Query.riskScoreHistory'];
+const PARTNER_DERIVED = ['Query.signals', 'Query.flags', 'Query.riskScore', 'Query.riskScores', 'Query.riskScoreHistory', 'Query.streams'];
 
 /** Every field of Event: public (seen by whoever sees the event) or sensitive (issuer and evidence grantees only). */
 const EVENT_FIELDS: Record<string, 'public' | 'sensitive'> = {
@@ -188,6 +224,14 @@ describe('authorization matrix (e2e, over HTTP)', () => {
       }
     }
     ids.bankPushToken = (await gw.as('bank-a', k, 'mutation { createPushToken(input: { label: "bola" }) { pushToken { id } } }')).data!.createPushToken.pushToken.id;
+    // A stream of each receiving kind for the stream operations, and one more to delete.
+    for (const c of PUBLISHERS) {
+      for (const name of ['stream', 'stream-del']) {
+        const made = await gw.as(c, keys[c], 'mutation { createStream(input: {}) { streamId } }');
+        expect(made.errors).toBeUndefined();
+        ids[`${name}:${c}`] = made.data!.createStream.streamId;
+      }
+    }
     const cp = await gw.asOperator('mutation { createAuditCheckpoint { jws } }');
     ids.checkpoint = cp.data!.createAuditCheckpoint.jws;
   });
@@ -225,9 +269,10 @@ describe('authorization matrix (e2e, over HTTP)', () => {
       }
     }
     expect(failures).toEqual([]);
-    // 31 operations x 5 kinds: 13 for everyone (65), 10 operator-only (10), 7 for the three
-    // sharing kinds (21), publishEvents for four kinds (4).
-    expect(seen).toEqual({ allowed: 100, forbidden: 55 });
+    // 41 operations x 5 kinds: 10 for everyone (50), 10 operator-only (10), 7 for the three
+    // sharing kinds (21), publishEvents and the 10 stream operations for four kinds (44), the 3
+    // push-token operations for all five (15).
+    expect(seen).toEqual({ allowed: 140, forbidden: 65 });
     // The forbidden mutations changed nothing: only the operator's registration happened, and
     // the suspended-then-reactivated partner is active.
     const partners = await gw.asOperator('{ partners(first: 100) { edges { node { id status } } } }');

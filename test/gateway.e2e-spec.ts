@@ -16,6 +16,10 @@ describe('health, keys, metrics, logs and the live schema (e2e)', () => {
 
   beforeAll(async () => {
     db = await TestDatabase.create();
+    // Built by hand (to capture its logs), so it needs what TestGateway.start sets: an in-process
+    // gateway shares the runner's event loop, and the lag of building the app (the GraphQL schema)
+    // on a loaded machine is not the gateway's. test/overload.e2e-spec.ts sheds real processes.
+    process.env.OVERLOAD_MAX_EVENT_LOOP_DELAY_MS ??= '0';
     const operatorKey = await makeKey('operator-test-1');
     const config = loadConfig({
       ...(db.url ? { DATABASE_URL: db.url } : {}),
@@ -50,9 +54,12 @@ describe('health, keys, metrics, logs and the live schema (e2e)', () => {
     const res = await fetch(`${gw.url}/.well-known/jwks.json`);
     expect(res.status).toBe(200);
     const jwks = (await res.json()) as { keys: Array<Record<string, string>> };
-    expect(jwks.keys).toHaveLength(1);
-    expect(jwks.keys[0]).toMatchObject({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA', use: 'sig' });
-    expect(jwks.keys[0].d).toBeUndefined();
+    // Ed25519 first, then the RSA-2048 key of RS256 streams; public members only, each with kid/alg/use.
+    expect(jwks.keys).toHaveLength(2);
+    expect(jwks.keys[0]).toMatchObject({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA', use: 'sig', kid: expect.any(String) });
+    expect(jwks.keys[1]).toMatchObject({ kty: 'RSA', e: 'AQAB', alg: 'RS256', use: 'sig', kid: expect.any(String) });
+    expect(Object.keys(jwks.keys[1]).sort()).toEqual(['alg', 'e', 'kid', 'kty', 'n', 'use']);
+    for (const k of jwks.keys) expect(k.d).toBeUndefined();
   });
 
   it('refuses every other route without an assertion', async () => {

@@ -55,7 +55,7 @@ describe('GraphQL hardening, rate limits and give-to-get (e2e)', () => {
   it('offers introspection and suggestions in development only', async () => {
     expect((await gw.as('bank-a', bank, '{ __schema { queryType { name } } }')).data).toEqual({ __schema: { queryType: { name: 'Query' } } });
     expect((await gw.as('bank-a', bank, '{ me { idd } }')).errors![0].message).toMatch(/Did you mean "id"/);
-    const prod = await TestGateway.start(db, { NODE_ENV: 'production', AUDIT_CHECKPOINT_SECONDS: '0' }, gw.operatorKey);
+    const prod = await TestGateway.start(db, { NODE_ENV: 'production', GATEWAY_ISSUER: 'https://gateway.test.invalid', AUDIT_CHECKPOINT_SECONDS: '0' }, gw.operatorKey);
     try {
       const intro = await prod.as('bank-a', bank, '{ __schema { queryType { name } } }');
       expect(intro.data).toBeNull();

@@ -18,12 +18,19 @@ export const MUTATION_AUDIT_ACTIONS: Readonly<Record<string, AuditAction>> = {
   createPushToken: AuditAction.PushTokenCreate,
   revokePushToken: AuditAction.PushTokenRevoke,
   updatePartnerSsf: AuditAction.PartnerSsfUpdate,
+  createStream: AuditAction.StreamCreate,
+  updateStream: AuditAction.StreamUpdate,
+  deleteStream: AuditAction.StreamDelete,
+  setStreamStatus: AuditAction.StreamStatus,
+  addStreamSubjects: AuditAction.StreamSubjects,
+  removeStreamSubjects: AuditAction.StreamSubjects,
+  verifyStream: AuditAction.StreamVerify,
 };
 
 /** The target of a failed mutation, from its arguments (the audit service renders it storable: escaped, cut to 256). */
 export function mutationTarget(args: Record<string, unknown>): string | null {
   const input = args.input as Record<string, unknown> | undefined;
-  for (const candidate of [args.partnerId, args.id, input?.id]) {
+  for (const candidate of [args.partnerId, args.id, input?.id, args.streamId, input?.streamId]) {
     if (typeof candidate === 'string') return candidate;
   }
   return null;

@@ -22,6 +22,12 @@ export enum AuditAction {
   OAuthToken = 'oauth.token',
   /** Notices of a partner's events written for other partners' streams (its transparency trail). */
   DeliveriesEnqueue = 'deliveries.enqueue',
+  StreamCreate = 'stream.create',
+  StreamUpdate = 'stream.update',
+  StreamDelete = 'stream.delete',
+  StreamStatus = 'stream.status',
+  StreamSubjects = 'stream.subjects',
+  StreamVerify = 'stream.verify',
 }
 
 export const SYSTEM_ACTOR = 'system';

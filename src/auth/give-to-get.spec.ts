@@ -5,10 +5,14 @@ import { Permission, requiresGiveToGet } from './permissions';
 
 /**
  * The give-to-get column, written by hand: the operations that read data other partners derived
- * (their events, or scores and tier changes computed from them). `event(id)` is not in it: it
+ * (their events, or scores and tier changes computed from them), and the SSF streams that carry
+ * them (a stream is a read path too). `event(id)` is not in it: it
  * also answers the caller's own events, and checks give-to-get in the service for others' ones.
  */
-const GIVE_TO_GET_OPERATIONS = ['flags', 'riskScore', 'riskScoreHistory', 'riskScores', 'signals'];
+const GIVE_TO_GET_OPERATIONS = [
+  'addStreamSubjects', 'createStream', 'deleteStream', 'deliveryStatus', 'flags', 'removeStreamSubjects', 'riskScore', 'riskScoreHistory', 'riskScores',
+  'setStreamStatus', 'signals', 'stream', 'streams', 'updateStream', 'verifyStream',
+];
 
 describe('give-to-get column of the permission table', () => {
   it('marks exactly the operations that read partner-derived data', () => {

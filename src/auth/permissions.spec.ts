@@ -44,6 +44,16 @@ const EXPECTED: Record<string, Permission[]> = {
   'Mutation.revokePushToken': [Permission.ManagePushTokens],
   'Query.pushTokens': [Permission.ManagePushTokens],
   'Mutation.updatePartnerSsf': [Permission.ManagePartners],
+  'Query.streams': [Permission.ReadStreams],
+  'Query.stream': [Permission.ReadStreams],
+  'Query.deliveryStatus': [Permission.ReadStreams],
+  'Mutation.createStream': [Permission.ManageStreams],
+  'Mutation.updateStream': [Permission.ManageStreams],
+  'Mutation.deleteStream': [Permission.ManageStreams],
+  'Mutation.setStreamStatus': [Permission.ManageStreams],
+  'Mutation.addStreamSubjects': [Permission.ManageStreams],
+  'Mutation.removeStreamSubjects': [Permission.ManageStreams],
+  'Mutation.verifyStream': [Permission.ManageStreams],
 };
 
 async function buildSchema(): Promise<GraphQLSchema> {

@@ -36,14 +36,20 @@ export enum Permission {
   ReadRiskScores = 'ReadRiskScores',
   /** Create, revoke and list static push tokens for POST /events (one's own; the operator: any publisher's). */
   ManagePushTokens = 'ManagePushTokens',
+  /** Create, change and delete one's own SSF streams: status, subjects, verification. */
+  ManageStreams = 'ManageStreams',
+  /** Read one's own SSF streams, their status and delivery status. */
+  ReadStreams = 'ReadStreams',
 }
 
 /** What every partner may do, whatever its kind. */
 const EVERY_KIND = [Permission.ReadSelf, Permission.ManageOwnKeys, Permission.ReadOwnAuditTrail, Permission.ReadAuditCheckpoint, Permission.ReadOwnEvents, Permission.ReadOwnGrants];
 /** Institutions that publish events. (The profile lets only LEGAL publish legal requests: see the SET verifier.) */
 const PUBLISHER = [...EVERY_KIND, Permission.PublishEvents, Permission.ManagePushTokens];
+/** Partners that receive notices (SSF streams): every kind that publishes. */
+const RECEIVER = [...PUBLISHER, Permission.ManageStreams, Permission.ReadStreams];
 /** Banks, platforms and scorers also share with each other. */
-const SHARER = [...PUBLISHER, Permission.ManageGrants, Permission.ReadSharedEvents, Permission.ReadRiskScores];
+const SHARER = [...RECEIVER, Permission.ManageGrants, Permission.ReadSharedEvents, Permission.ReadRiskScores];
 
 /**
  * The permission table: written once, here, and shown in the README. A partner may call an
@@ -64,7 +70,7 @@ export const PERMISSIONS_BY_KIND: Readonly<Record<PartnerKind, readonly Permissi
   [PartnerKind.BANK]: SHARER,
   [PartnerKind.ECOMMERCE]: SHARER,
   [PartnerKind.INTERNAL_SCORER]: SHARER,
-  [PartnerKind.LEGAL]: PUBLISHER,
+  [PartnerKind.LEGAL]: RECEIVER,
 };
 
 /**
@@ -94,6 +100,9 @@ export const GIVE_TO_GET: Readonly<Record<Permission, boolean>> = {
   [Permission.ReadSharedEvents]: true,
   [Permission.ReadRiskScores]: true,
   [Permission.ManagePushTokens]: false,
+  // Streams carry other partners' events and tier changes, like the reads above.
+  [Permission.ManageStreams]: true,
+  [Permission.ReadStreams]: true,
 };
 
 /** Whether an operation declaring these permissions requires give-to-get. */

@@ -21,10 +21,18 @@ export interface AppConfig {
   port: number;
   host: string;
   audience: string;
+  /**
+   * GATEWAY_ISSUER: the gateway's issuer URL (`iss` of every token it signs, `issuer` of the SSF
+   * metadata, base of its SSF endpoint URLs), without a trailing slash. https in production.
+   */
   issuer: string;
   logLevel: LogLevel;
   migrationsRun: boolean;
   gatewayKeyFile: string | undefined;
+  /** GATEWAY_RSA_KEY_FILE: the RS256 key; unset means DATA_DIR/gateway-rsa-key.jwk, created on first start. */
+  gatewayRsaKeyFile: string | undefined;
+  /** SSF streams (README "Receiving notices"). */
+  streams: StreamsConfig;
   /** Public JWKS (JSON text) for the bootstrap operator partner. */
   operatorJwks: string | undefined;
   metricsToken: string | undefined;
@@ -54,6 +62,19 @@ export interface AppConfig {
   episodeCooldownDays: number;
   /** Lifetime of the OAuth access tokens of POST /oauth/token, in seconds. */
   accessTokenTtlSeconds: number;
+}
+
+export interface StreamsConfig {
+  /** SSF_MAX_STREAMS_PER_PARTNER: most streams one partner may own. */
+  maxPerPartner: number;
+  /** SSF_MAX_SUBJECTS_PER_STREAM: most subjects one stream may watch. */
+  maxSubjectsPerStream: number;
+  /** DELIVERY_PAUSED_CAP: most notices held for a paused stream; beyond it the oldest held are dropped. */
+  pausedCap: number;
+  /** SSF_MIN_VERIFICATION_INTERVAL_SECONDS: the min_verification_interval of new streams. */
+  minVerificationIntervalSeconds: number;
+  /** ALLOW_INSECURE_PUSH: a push endpoint_url may be plain http to a loopback host (development and tests). */
+  allowInsecurePush: boolean;
 }
 
 const KINDS = ['BANK', 'ECOMMERCE', 'LEGAL', 'INTERNAL_SCORER', 'OPERATOR'];
@@ -100,6 +121,33 @@ function readName(env: Env, name: string, fallback: string): string {
     throw new ConfigError(name, 'must be 1..256 printable characters without spaces');
   }
   return raw;
+}
+
+/**
+ * GATEWAY_ISSUER: an http(s) URL without query, fragment or credentials (SSF 1.0 section 7: the
+ * issuer is a URL the metadata is served under). Production requires https; elsewhere the default
+ * `http://localhost:PORT` works on a fresh machine.
+ */
+function readIssuer(env: Env, port: number, production: boolean): string {
+  const raw = env.GATEWAY_ISSUER?.trim();
+  const given = raw !== undefined && raw !== '';
+  if (!given && production) {
+    throw new ConfigError('GATEWAY_ISSUER', 'must be set to the https URL partners reach the gateway at when NODE_ENV=production (e.g. https://gateway.example.com)');
+  }
+  const value = given ? raw : `http://localhost:${port}`;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError('GATEWAY_ISSUER', `must be a URL such as https://gateway.example.com, got "${value.slice(0, 80)}"`);
+  }
+  if (url.protocol !== 'https:' && (production || url.protocol !== 'http:')) {
+    throw new ConfigError('GATEWAY_ISSUER', production ? `must be an https URL when NODE_ENV=production, got "${url.protocol}//"` : `must be an http or https URL, got "${url.protocol}//"`);
+  }
+  if (url.search || url.hash || url.username || url.password || value.includes('?') || value.includes('#')) {
+    throw new ConfigError('GATEWAY_ISSUER', 'must have no query, fragment or credentials');
+  }
+  return url.toString().replace(/\/+$/, '');
 }
 
 function readDatabaseUrl(env: Env): string | undefined {
@@ -158,19 +206,29 @@ export function loadConfig(env: Env = process.env): AppConfig {
     throw new ConfigError('METRICS_TOKEN', 'must be at least 16 characters long');
   }
   const host = env.HOST?.trim() || '0.0.0.0';
+  const port = readInt(env, 'PORT', 4000, 0, 65535);
+  const nodeEnv = env.NODE_ENV?.trim() || 'development';
   return {
     databaseUrl: readDatabaseUrl(env),
     dataDir,
-    port: readInt(env, 'PORT', 4000, 0, 65535),
+    port,
     host,
     audience: readName(env, 'GATEWAY_AUDIENCE', 'risk-exchange'),
-    issuer: readName(env, 'GATEWAY_ISSUER', 'risk-exchange-gateway'),
+    issuer: readIssuer(env, port, nodeEnv === 'production'),
     logLevel: logLevel as LogLevel,
     migrationsRun: readBool(env, 'MIGRATIONS_RUN', true),
     gatewayKeyFile: keyFile,
+    gatewayRsaKeyFile: env.GATEWAY_RSA_KEY_FILE?.trim() ? path.resolve(env.GATEWAY_RSA_KEY_FILE) : undefined,
+    streams: {
+      maxPerPartner: readInt(env, 'SSF_MAX_STREAMS_PER_PARTNER', 20, 1, 1000),
+      maxSubjectsPerStream: readInt(env, 'SSF_MAX_SUBJECTS_PER_STREAM', 1_000_000, 1, 100_000_000),
+      pausedCap: readInt(env, 'DELIVERY_PAUSED_CAP', 10_000, 0, 10_000_000),
+      minVerificationIntervalSeconds: readInt(env, 'SSF_MIN_VERIFICATION_INTERVAL_SECONDS', 30, 0, 86_400),
+      allowInsecurePush: readBool(env, 'ALLOW_INSECURE_PUSH', false),
+    },
     operatorJwks: readOperatorJwks(env),
     metricsToken,
-    nodeEnv: env.NODE_ENV?.trim() || 'development',
+    nodeEnv,
     authCacheTtlMs: readInt(env, 'AUTH_CACHE_TTL_MS', 2000, 0, 4000),
     auditCheckpointEvery: readInt(env, 'AUDIT_CHECKPOINT_EVERY', 1000, 1, 10_000_000),
     auditCheckpointSeconds: readInt(env, 'AUDIT_CHECKPOINT_SECONDS', 60, 0, 86_400),

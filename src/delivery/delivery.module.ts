@@ -2,6 +2,10 @@ import { Module } from '@nestjs/common';
 import { ScoringModule } from '../scoring/scoring.module';
 import { FanoutService } from './fanout/fanout.service';
 import { NoticeSigner } from './notice-signer';
+import { SsfController } from './streams/ssf.controller';
+import { StreamsService } from './streams/streams.service';
+import { StreamsResolver } from './streams/streams.resolver';
+import { DeliveryStatusService } from './streams/delivery-status.service';
 
 /**
  * Delivery (SSF transmitter): streams, the fan-out of stored events into the delivery ledger,
@@ -9,7 +13,8 @@ import { NoticeSigner } from './notice-signer';
  */
 @Module({
   imports: [ScoringModule],
-  providers: [NoticeSigner, FanoutService],
-  exports: [NoticeSigner],
+  controllers: [SsfController],
+  providers: [NoticeSigner, FanoutService, StreamsService, StreamsResolver, DeliveryStatusService],
+  exports: [NoticeSigner, StreamsService],
 })
 export class DeliveryModule {}

@@ -13,6 +13,8 @@ import type { RateLimiterService } from '../ratelimit/rate-limiter.service';
  */
 const listEstimator: ComplexityEstimator = ({ args, childComplexity, field }) => {
   if (field.name === 'publishEvents' && Array.isArray(args.tokens)) return 1 + args.tokens.length;
+  const streamSubjects = (args.input as { subjects?: unknown } | undefined)?.subjects;
+  if ((field.name === 'addStreamSubjects' || field.name === 'removeStreamSubjects') && Array.isArray(streamSubjects)) return 1 + streamSubjects.length;
   if (field.name === 'riskScores' && Array.isArray(args.subjects)) return 1 + childComplexity * args.subjects.length;
   if (typeof args.first === 'number') return 1 + childComplexity * Math.max(1, args.first);
   if ('first' in field.args.reduce((o, a) => ({ ...o, [a.name]: true }), {} as Record<string, boolean>)) return 1 + childComplexity * 20;

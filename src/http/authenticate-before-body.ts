@@ -10,6 +10,7 @@ import { setPushError, setPushErrCode } from '../events/set-push-errors';
 import { bearerChallenge } from '../events/inbound/bearer-challenge';
 import { isPushTokenHeader } from '../events/inbound/push-tokens.service';
 import { announcesBody } from './requests';
+import { sendSsfError, SSF_PREFIX, ssfErrCode } from '../delivery/streams/ssf-error-body';
 
 /** Fastify reads no body for these; the global guard authenticates them (public routes are GETs). */
 const BODYLESS = new Set(['GET', 'HEAD']);
@@ -45,6 +46,8 @@ export function authenticateBeforeBody(auth: AuthService, pushTokens: { authenti
       if (announcesBody(request)) reply.header('connection', 'close');
       const challenge = push ? bearerChallenge(request.headers.authorization, e.message) : challengeOf(e);
       if (challenge) reply.header('www-authenticate', challenge);
+      // The SSF endpoints answer RFC 6750 style: {err, description} and WWW-Authenticate.
+      if (route?.startsWith(SSF_PREFIX)) return sendSsfError(request, reply, scopes ? httpStatusOf(e.code) : 401, ssfErrCode(e.code), e.message);
       const body = push ? setPushError(setPushErrCode(e.code), e.message) : { error: e.code, message: e.message };
       return reply.code(scopes ? httpStatusOf(e.code) : 401).send(body);
     }

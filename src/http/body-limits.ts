@@ -9,6 +9,9 @@ import { GRAPHQL_LIMITS } from '../graphql/limits';
 /** Every route not named below (none of them takes a body today). */
 export const DEFAULT_BODY_LIMIT = 16 * 1024;
 
+/** The SSF management endpoints (`/ssf/streams`, `/ssf/status`, `/ssf/subjects:*`, `/ssf/verify`): one small JSON object. */
+export const SSF_BODY_LIMIT = 16 * 1024;
+
 /** `POST /events`: one SET of at most 16 KiB, plus room for a trailing line break (`curl --data-binary @file`). */
 export const SET_PUSH_BODY_LIMIT = MAX_SET_BYTES + 16;
 

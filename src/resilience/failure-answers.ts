@@ -9,7 +9,7 @@ export const DATABASE_FAILED = Symbol('rx:database-failed');
 
 /** The one shape of a 503 on each surface (README "Failure behaviour"). */
 export function unavailableBody(route: string | undefined, code: UnavailableCode, message: string, retryAfter: number): object {
-  if (route === '/events') return { err: 'temporarily_unavailable', description: message }; // RFC 8935's {err, description}
+  if (route === '/events' || route?.startsWith('/ssf/')) return { err: 'temporarily_unavailable', description: message }; // RFC 8935's {err, description}, also on the SSF endpoints
   if (route === OAUTH_TOKEN_PATH) return { error: 'temporarily_unavailable', error_description: message }; // RFC 6749 section 5.2
   if (route === '/graphql') return { data: null, errors: [{ message, extensions: { code, retryAfter } }] };
   return { error: code, message, retryAfter };
