@@ -5,6 +5,7 @@ import { createLocalJWKSet, type JSONWebKeySet } from 'jose';
 import { Client } from 'pg';
 import { fetchAuditRows, verifyCheckpointSignature } from '../audit/chain-io';
 import { GENESIS_HASH, StoredAuditRow, verifyChain } from '../audit/hash-chain';
+import { usageError } from './cli-errors';
 
 function parseSeq(value: string): number {
   const n = Number(value);
@@ -43,7 +44,7 @@ function progressReporter(total: number) {
 /** `risk-exchange audit verify`: checks the chain offline, straight from the database. */
 export async function auditVerify(o: VerifyOptions): Promise<number> {
   const url = o.databaseUrl ?? process.env.DATABASE_URL;
-  if (!url) throw new Error('give --database-url (or set DATABASE_URL); the offline check reads PostgreSQL directly');
+  if (!url) throw usageError('give --database-url (or set DATABASE_URL); the offline check reads PostgreSQL directly');
   const client = new Client({ connectionString: url });
   await client.connect();
   try {
@@ -53,7 +54,7 @@ export async function auditVerify(o: VerifyOptions): Promise<number> {
     const expect: Array<{ seq: number; hash: string; what: string }> = [];
     let to = o.to;
     if (o.checkpoint) {
-      if (!keys) throw new Error('--checkpoint needs --jwks (the gateway public JWKS, from /.well-known/jwks.json)');
+      if (!keys) throw usageError('--checkpoint needs --jwks (the gateway public JWKS, from /.well-known/jwks.json)');
       const cp = await verifyCheckpointSignature(o.checkpoint, keys).catch((e: Error) => {
         throw new Error(`the checkpoint is not signed by that JWKS: ${e.message}`);
       });
