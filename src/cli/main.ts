@@ -17,7 +17,7 @@ const program = new Command();
 program
   .name('risk-exchange')
   .description('Risk Exchange command line for partners and operators.\n\nExit codes: 0 success, 1 refused or a failed check, 2 usage or configuration error, 3 gateway unreachable.')
-  .showHelpAfterError()
+  .showHelpAfterError('(add --help for the options and examples)')
   // Inherited by every command registered below: usage errors exit 2, help exits 0.
   .exitOverride((err: CommanderError) => {
     const helpShown = ['commander.helpDisplayed', 'commander.help', 'commander.version'].includes(err.code);

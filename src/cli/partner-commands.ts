@@ -5,6 +5,8 @@ import { allPages, ConnectionOptions, GatewayClient, withConnection } from './ga
 import { examples, print, printJson, table } from './output';
 
 const PARTNER_FIELDS = 'id name kind status trustWeight createdAt keys(first: 100) { kid alg status createdAt revokedAt }';
+// A listing multiplies by its page size: smaller pages and fewer key fields keep it under GRAPHQL_MAX_COST.
+const LIST_FIELDS = 'id name kind status trustWeight createdAt keys(first: 20) { kid status }';
 const KINDS = ['BANK', 'ECOMMERCE', 'INTERNAL_SCORER', 'LEGAL', 'OPERATOR'];
 type Partner = { id: string; name: string; kind: string; status: string; trustWeight: number; keys: Array<Record<string, unknown>> };
 
@@ -67,7 +69,7 @@ export function registerPartnerCommands(program: Command): void {
       const client = GatewayClient.from(o);
       type Page = { edges: Array<{ node: Partner }>; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
       const partners = await allPages<Partner>(async (after) =>
-        (await client.gql<{ partners: Page }>(`query($after: String) { partners(first: 100, after: $after) { edges { node { ${PARTNER_FIELDS} } } pageInfo { hasNextPage endCursor } } }`, { after })).partners);
+        (await client.gql<{ partners: Page }>(`query($after: String) { partners(first: 20, after: $after) { edges { node { ${LIST_FIELDS} } } pageInfo { hasNextPage endCursor } } }`, { after })).partners);
       if (o.json) return printJson(partners);
       print(table(partners.map((p) => ({ ...p, activeKeys: p.keys.filter((k) => k.status === 'ACTIVE').map((k) => k.kid) })), [['id', 'ID'], ['name', 'NAME'], ['kind', 'KIND'], ['status', 'STATUS'], ['trustWeight', 'TRUST'], ['activeKeys', 'ACTIVE KEYS']]));
     });

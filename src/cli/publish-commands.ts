@@ -45,13 +45,15 @@ class Tally {
   rejected: Rejection[] = [];
   skipped = { lines: 0, accepted: 0, duplicate: 0, rejected: 0 };
   progress = 0;
+  /** Batches sent again after OVERLOADED, DATABASE_UNAVAILABLE or RATE_LIMITED. */
+  retries = 0;
 }
 
 export function registerPublishCommands(program: Command): void {
   withConnection(program.command('publish'))
     .description('publish signed tokens, or unsigned JSON events (signed on the way), one per line from files or stdin, in batches; resumable')
     .argument('[files...]', 'NDJSON files: each line a compact SET, or an event in JSON (as for `sign --file`); none or "-" reads stdin')
-    .option('--batch <n>', 'tokens per publishEvents call (the gateway takes up to PUBLISH_MAX_BATCH, 500 by default)', positiveInt(5000), 500)
+    .option('--batch <n>', 'tokens per publishEvents call (at most the gateway\'s PUBLISH_MAX_BATCH, 500 by default)', positiveInt(5000), 200)
     .option('--concurrency <n>', 'batches in flight at once', positiveInt(16), 2)
     .option('--journal <file>', 'where to note settled lines (default: <input>.riskx-journal next to the input; stdin has none unless given)')
     .option('--restart', 'forget the journal and publish everything again (the gateway still answers DUPLICATE for what it has)')
@@ -126,7 +128,7 @@ async function publishInput(
     if (!b) return;
     while (inFlight.size >= o.concurrency) await Promise.race(inFlight);
     if (failure) return;
-    const p: Promise<void> = sendBatch(client, b).then(
+    const p: Promise<void> = sendBatch(client, b, tally).then(
       (record) => {
         journal.append(record);
         tally.accepted += record.accepted;
@@ -205,7 +207,7 @@ interface PublishResult {
 }
 
 /** One publishEvents call; a temporary refusal (overload, outage, budget) is retried after the time the gateway asked for. */
-async function sendBatch(client: GatewayClient, b: Batch): Promise<BatchRecord> {
+async function sendBatch(client: GatewayClient, b: Batch, tally: Tally): Promise<BatchRecord> {
   const record: BatchRecord = { from: b.from, to: b.to, sha256: linesHash(b.lines), accepted: 0, duplicate: 0, rejected: [] };
   const sent = b.items.filter((i) => i.token !== null);
   for (const i of b.items) if (i.local) record.rejected.push(i.local);
@@ -220,6 +222,7 @@ async function sendBatch(client: GatewayClient, b: Batch): Promise<BatchRecord> 
       break;
     } catch (e) {
       if (e instanceof GatewayRefusal && e.temporary && attempt < MAX_TEMPORARY_RETRIES) {
+        tally.retries++;
         await new Promise((r) => setTimeout(r, Math.min(30, e.retryAfterSeconds ?? 1) * 1000));
         continue;
       }
@@ -242,7 +245,7 @@ function report(t: Tally, seconds: number, json?: boolean): void {
   const sent = t.accepted + t.duplicate + t.rejected.length;
   const rate = Math.round(sent / Math.max(seconds, 0.001));
   if (json) {
-    printJson({ accepted: t.accepted, duplicate: t.duplicate, rejected: t.rejected.length, skipped: t.skipped, seconds, perSecond: rate, rejections: t.rejected });
+    printJson({ accepted: t.accepted, duplicate: t.duplicate, rejected: t.rejected.length, skipped: t.skipped, retries: t.retries, seconds, perSecond: rate, rejections: t.rejected });
     return;
   }
   const lines = [
@@ -251,6 +254,7 @@ function report(t: Tally, seconds: number, json?: boolean): void {
     `  DUPLICATE  ${t.duplicate}`,
     `  REJECTED   ${t.rejected.length}`,
   ];
+  if (t.retries) lines.push(`  (${t.retries} batch(es) sent again after the gateway asked to wait: overload, outage or rate budget)`);
   if (t.skipped.lines) lines.push(`  skipped    ${t.skipped.lines} line(s) settled by an earlier run (${t.skipped.accepted} accepted, ${t.skipped.duplicate} duplicate, ${t.skipped.rejected} rejected then)`);
   const shown = t.rejected.slice(0, 20);
   if (shown.length) lines.push('rejected:', ...shown.map((r) => `  ${r.file}:${r.line}${r.jti ? ` (jti ${r.jti})` : ''}: ${r.code}: ${r.description}`));
