@@ -101,7 +101,8 @@ describe('risk-exchange publish (real binary, gateway on PostgreSQL)', () => {
     const first = await cli(['publish', 'mixed.ndjson', '--batch', '2']);
     expect(first.status).toBe(1);
     expect(first.stdout).toMatch(/ACCEPTED +3\n +DUPLICATE +0\n +REJECTED +3/);
-    expect(first.stdout).toMatch(/mixed\.ndjson:4: invalid_request: not signed: score must be a number in \[0, 1\]/);
+    // Signed on the way and refused by the gateway's verifier, with its reason.
+    expect(first.stdout).toMatch(/mixed\.ndjson:4 \(jti cx-[\w-]+\): invalid_request: score must be a number in \[0, 1\]/);
     expect(first.stdout).toMatch(/mixed\.ndjson:5 \(jti tok-other-iss\): invalid_issuer: iss must be the authenticated partner "bank-a"/);
     expect(first.stdout).toMatch(/mixed\.ndjson:6: invalid_request: the line is neither a compact SET nor a JSON event/);
     expect((await storedJtis('')).sort()).toEqual(expect.arrayContaining(['tok-1', 'ev-flag']));
@@ -110,8 +111,10 @@ describe('risk-exchange publish (real binary, gateway on PostgreSQL)', () => {
     expect(again.json).toMatchObject({ accepted: 0, duplicate: 0, rejected: 0, skipped: { lines: 6, accepted: 3, rejected: 3 } });
     // Without the journal the gateway's own duplicate detection still stores nothing twice,
     // the content-derived jti included.
-    const restart = await cli(['publish', 'mixed.ndjson', '--restart', '--json']);
+    const restart = await cli(['publish', 'mixed.ndjson', '--restart', '--check', '--json']);
     expect(restart.json).toMatchObject({ accepted: 0, duplicate: 3, rejected: 3 });
+    // --check refuses it here, before it is signed, with the same words.
+    expect(restart.json.rejections[0]).toMatchObject({ line: 4, code: 'invalid_request', description: 'not signed: score must be a number in [0, 1]' });
     const viaStdin = await cli(['publish', '--json'], lines[1] + '\n');
     expect(viaStdin).toMatchObject({ status: 0, json: { duplicate: 1 } });
     expect(viaStdin.stderr).toMatch(/stdin without --journal/);
@@ -140,7 +143,8 @@ describe('risk-exchange publish (real binary, gateway on PostgreSQL)', () => {
     const after = await storedJtis('big-');
     expect(after).toHaveLength(n);
     expect(new Set(after).size).toBe(n);
-    expect(journaled.reduce((s, r) => s + r.accepted, 0) + resumed.json.accepted).toBe(n);
+    // Each line was accepted once: by the killed run (journaled, or in flight and answered DUPLICATE now) or by the resumed one.
+    expect(journaled.reduce((s, r) => s + r.accepted, 0) + resumed.json.accepted + resumed.json.duplicate).toBe(n);
   });
 
   it('notices a changed input instead of skipping it, and an unreachable gateway leaves a resumable journal (exit 3)', async () => {

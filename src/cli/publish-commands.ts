@@ -14,6 +14,7 @@ interface PublishOptions extends ConnectionOptions {
   concurrency: number;
   journal?: string;
   restart?: boolean;
+  check?: boolean;
   aud: string;
 }
 
@@ -56,6 +57,7 @@ export function registerPublishCommands(program: Command): void {
     .option('--batch <n>', 'tokens per publishEvents call (at most the gateway\'s PUBLISH_MAX_BATCH, 500 by default)', positiveInt(5000), 200)
     .option('--concurrency <n>', 'batches in flight at once', positiveInt(16), 2)
     .option('--journal <file>', 'where to note settled lines (default: <input>.riskx-journal next to the input; stdin has none unless given)')
+    .option('--check', 'check each unsigned event against the profile here before sending (the gateway checks anyway, with the same verifier; this costs CPU)')
     .option('--restart', 'forget the journal and publish everything again (the gateway still answers DUPLICATE for what it has)')
     .addHelpText('after', examples(
       'risk-exchange publish events.ndjson',
@@ -65,7 +67,7 @@ export function registerPublishCommands(program: Command): void {
     .action(async (files: string[], o: PublishOptions) => {
       const client = GatewayClient.from(o);
       let signer: EventSigner | undefined;
-      const signerOf = () => (signer ??= eventSignerFrom(o));
+      const signerOf = () => (signer ??= eventSignerFrom(o, !!o.check));
       const inputs = files.length ? files : ['-'];
       if (o.journal && inputs.length > 1) throw usageError('--journal names one journal: give one input with it');
       for (const f of inputs) if (f !== '-' && !fs.existsSync(f)) throw usageError(`${f}: no such file`);

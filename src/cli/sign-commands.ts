@@ -26,9 +26,9 @@ const FIELD_FLAGS: Record<string, string> = {
 const NUMBER_FIELDS = new Set(['score', 'confidence']);
 
 /** The signing key and issuer of commands that sign (sign, publish). */
-export function eventSignerFrom(o: { key?: string; partner?: string; aud: string }): EventSigner {
+export function eventSignerFrom(o: { key?: string; partner?: string; aud: string }, check = true): EventSigner {
   if (!o.key) throw usageError('give --key <file> or set RISKX_KEY (your private JWK file): events are signed with it');
-  return new EventSigner(readPrivateJwk(o.key), partnerIdOf(o.partner), o.aud);
+  return new EventSigner(readPrivateJwk(o.key), partnerIdOf(o.partner), o.aud, check);
 }
 
 function eventFromFlags(o: SignOptions): Record<string, unknown> {
