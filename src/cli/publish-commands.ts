@@ -146,9 +146,11 @@ async function publishInput(
     inFlight.add(p);
   };
 
+  const growTotal = bar && file === '-'; // stdin: the total is what has been read so far
   for await (const { lineNo, text } of readLines(file)) {
     if (failure || stopped()) break;
     if (!text.trim()) continue;
+    if (growTotal) bar.setTotal(lineNo);
     if (!skipping && earlier.has(lineNo)) {
       await dispatch();
       skipping = { rec: earlier.get(lineNo)!, lines: [] };

@@ -1,7 +1,7 @@
 // The journal of `publish`: which input lines are settled, so a rerun after an interruption
 // publishes only the rest. One NDJSON record per finished batch, appended with one write(2):
 // a killed process leaves whole records behind (the kernel keeps what was written), and at
-// worst one torn last line, which is ignored. Batches in flight when the process died are not
+// worst one torn last line, which is cut off. Batches in flight when the process died are not
 // in it; they are sent again and the gateway answers DUPLICATE for what it had stored.
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -42,20 +42,20 @@ export class PublishJournal {
     const j = new PublishJournal(path);
     if (!path) return j;
     if (restart && fs.existsSync(path)) fs.rmSync(path);
-    let torn = false;
     if (fs.existsSync(path)) {
-      const lines = fs.readFileSync(path, 'utf8').split('\n');
-      lines.forEach((text, i) => {
-        if (!text.trim()) return;
+      const text = fs.readFileSync(path, 'utf8');
+      const lines = text.split('\n');
+      lines.forEach((line, i) => {
+        if (!line.trim()) return;
         try {
-          const r = JSON.parse(text) as BatchRecord & { journal?: string };
+          const r = JSON.parse(line) as BatchRecord & { journal?: string };
           if (r.journal) return; // the header
           if (typeof r.from !== 'number' || typeof r.to !== 'number' || typeof r.sha256 !== 'string') throw new Error();
           j.done.push(r);
         } catch {
-          // Only the last line, unterminated, may be torn by a kill; anything else is not our journal.
+          // Only the last line, unterminated, may be torn by a kill: cut it off. Anything else is not our journal.
           if (i !== lines.length - 1) throw usageError(`${path} is not a publish journal (line ${i + 1}); move it away or give --restart`);
-          torn = true;
+          fs.truncateSync(path, Buffer.byteLength(text) - Buffer.byteLength(line));
         }
       });
     }
@@ -64,8 +64,7 @@ export class PublishJournal {
     } catch (e) {
       throw usageError(`cannot write the journal ${path} (${(e as NodeJS.ErrnoException).code}); give --journal <file> somewhere writable`);
     }
-    if (torn) fs.writeSync(j.fd, '\n');
-    if (j.done.length === 0) fs.writeSync(j.fd, JSON.stringify({ journal: 'risk-exchange publish', startedAt: new Date().toISOString() }) + '\n');
+    if (fs.fstatSync(j.fd).size === 0) fs.writeSync(j.fd, JSON.stringify({ journal: 'risk-exchange publish', startedAt: new Date().toISOString() }) + '\n');
     return j;
   }
 

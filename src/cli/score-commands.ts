@@ -26,7 +26,7 @@ async function subjectsFromStdin(): Promise<string[]> {
   const out: string[] = [];
   for await (const { lineNo, text } of readLines()) {
     const t = text.trim();
-    if (!t || t === 'subject') continue;
+    if (!t) continue;
     if (t.startsWith('{')) {
       let s: unknown;
       try {
@@ -37,7 +37,8 @@ async function subjectsFromStdin(): Promise<string[]> {
       if (typeof s !== 'string') throw usageError(`stdin line ${lineNo}: no "subject" field`);
       out.push(s);
     } else {
-      out.push(t.includes(',') ? t.slice(t.lastIndexOf(',') + 1) : t); // a hash-subject CSV row ends with the subject
+      const subject = t.includes(',') ? t.slice(t.lastIndexOf(',') + 1) : t; // a hash-subject CSV row ends with the subject
+      if (subject !== 'subject') out.push(subject); // ... and its header with the column name
     }
   }
   return out;
