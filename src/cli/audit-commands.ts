@@ -6,6 +6,7 @@ import { Client } from 'pg';
 import { fetchAuditRows, verifyCheckpointSignature } from '../audit/chain-io';
 import { GENESIS_HASH, StoredAuditRow, verifyChain } from '../audit/hash-chain';
 import { usageError } from './cli-errors';
+import { examples } from './output';
 
 function parseSeq(value: string): number {
   const n = Number(value);
@@ -107,7 +108,8 @@ function report(r: { ok: boolean; checkedEntries: number; firstBadSeq: number | 
 }
 
 export function registerAuditCommands(program: Command): void {
-  const audit = program.command('audit').description('the tamper-evident audit log');
+  const audit = program.command('audit').description('the tamper-evident audit log')
+    .addHelpText('after', examples('risk-exchange audit verify --database-url postgres://postgres@127.0.0.1:5432/riskx'));
   audit
     .command('verify')
     .description('check the hash chain offline, straight from PostgreSQL; exit 0 when intact, 1 when not')
@@ -117,6 +119,10 @@ export function registerAuditCommands(program: Command): void {
     .option('--jwks <file>', 'gateway public JWKS: also check every stored checkpoint signature')
     .option('--checkpoint <jws>', 'a checkpoint you kept: the chain must still produce its hash (needs --jwks)')
     .option('--batch <n>', 'rows per query', parseSeq, 20000)
+    .addHelpText('after', examples(
+      'risk-exchange audit verify --database-url postgres://postgres@127.0.0.1:5432/riskx',
+      'curl -s http://localhost:4000/.well-known/jwks.json > gateway-jwks.json && risk-exchange audit verify --jwks gateway-jwks.json --checkpoint "$CHECKPOINT_JWS"',
+    ))
     .action(async (opts: VerifyOptions) => {
       process.exitCode = await auditVerify(opts);
     });

@@ -16,7 +16,8 @@ function printGrants(grants: Grant[], json?: boolean): void {
 }
 
 export function registerGrantCommands(program: Command): void {
-  const grant = program.command('grant').description('give, list and revoke access to your `granted` events');
+  const grant = program.command('grant').description('give, list and revoke access to your `granted` events')
+    .addHelpText('after', examples('risk-exchange grant give --to bank-b --categories cash_out --purpose "case 14"', 'risk-exchange grant list --received'));
 
   withConnection(grant.command('give'))
     .description('give another partner access to your granted events in some categories')

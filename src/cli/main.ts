@@ -12,12 +12,14 @@ import { registerPublishCommands } from './publish-commands';
 import { registerScoreCommands } from './score-commands';
 import { registerSignCommands } from './sign-commands';
 import { registerVerifyCommands } from './verify-commands';
+import { examples } from './output';
 
 const program = new Command();
 program
   .name('risk-exchange')
   .description('Risk Exchange command line for partners and operators.\n\nExit codes: 0 success, 1 refused or a failed check, 2 usage or configuration error, 3 gateway unreachable.')
   .showHelpAfterError('(add --help for the options and examples)')
+  .addHelpText('after', examples('export RISKX_URL=http://localhost:4000 RISKX_KEY=bank-a.private.jwk RISKX_PARTNER=bank-a', 'risk-exchange score v1:kH3PqG...', 'risk-exchange <command> --help'))
   // Inherited by every command registered below: usage errors exit 2, help exits 0.
   .exitOverride((err: CommanderError) => {
     const helpShown = ['commander.helpDisplayed', 'commander.help', 'commander.version'].includes(err.code);

@@ -39,7 +39,8 @@ function show(p: Partner, json?: boolean): void {
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 export function registerPartnerCommands(program: Command): void {
-  const partner = program.command('partner').description('operator: register partners, suspend and reactivate them, add and revoke their keys (a partner may rotate its own keys)');
+  const partner = program.command('partner').description('operator: register partners, suspend and reactivate them, add and revoke their keys (a partner may rotate its own keys)')
+    .addHelpText('after', examples('RISKX_KEY=data/operator.jwk RISKX_PARTNER=operator risk-exchange partner list', 'risk-exchange partner suspend bank-b'));
 
   withConnection(partner.command('register'))
     .description('register a partner with its public key(s)')
