@@ -106,11 +106,11 @@ export function registerPublishCommands(program: Command): void {
     });
 }
 
+/** The lines the bar counts: blank ones are skipped by publish, so they are not counted here either. */
 function countLines(file: string): number {
-  const buf = fs.readFileSync(file);
   let n = 0;
-  for (let i = buf.indexOf(10); i >= 0; i = buf.indexOf(10, i + 1)) n++;
-  return n + (buf.length && buf[buf.length - 1] !== 10 ? 1 : 0);
+  for (const line of fs.readFileSync(file, 'utf8').split('\n')) if (line.trim()) n++;
+  return n;
 }
 
 async function publishInput(
