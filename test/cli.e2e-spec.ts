@@ -155,6 +155,8 @@ describe('risk-exchange command line (real binary, gateway on PostgreSQL)', () =
     expect(stale.stdout).toMatch(/FAIL {2}claims and event .*invalid_request: iat is too old/);
 
     const assertion = (await cli(['token'], bank)).stdout.trim();
+    const asJson = await cli(['token', '--ttl', '60', '--json'], bank);
+    expect(asJson.json).toEqual({ token: expect.stringMatching(/^ey/), expiresAt: expect.any(String) });
     const a = await cli(['verify', assertion, '--jwks', 'key-EdDSA.public.jwk', '--json']);
     expect(a).toMatchObject({ status: 0, json: { valid: true, kind: 'assertion' } });
     const gatewayJwks = await cli(['verify', assertion, '--jwks', `${gw.url}/.well-known/jwks.json`]);

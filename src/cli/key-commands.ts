@@ -52,14 +52,17 @@ export function registerKeyCommands(program: Command): void {
     .addOption(new Option('--partner <id>', 'partner id (iss and sub)').env('RISKX_PARTNER'))
     .addOption(new Option('--aud <audience>', 'gateway audience').env('GATEWAY_AUDIENCE').default('risk-exchange'))
     .option('--ttl <seconds>', 'lifetime, at most 300', parseTtl, 120)
+    .option('--json', 'print {token, expiresAt}')
     .addHelpText('after', examples('risk-exchange token --key data/operator.jwk --partner operator', 'curl -H "authorization: Bearer $(risk-exchange token)" ...   # with RISKX_KEY and RISKX_PARTNER set'))
-    .action(async (opts: { key?: string; partner?: string; aud: string; ttl: number }) => {
+    .action(async (opts: { key?: string; partner?: string; aud: string; ttl: number; json?: boolean }) => {
       if (!opts.key) throw usageError('give --key <file> or set RISKX_KEY (your private JWK file)');
       const partner = partnerIdOf(opts.partner);
       const jwk = readPrivateJwk(opts.key);
-      const token = await mintAssertion(jwk, partner, opts.aud, opts.ttl).catch((e: Error) => {
+      const now = Math.floor(Date.now() / 1000);
+      const token = await mintAssertion(jwk, partner, opts.aud, opts.ttl, now).catch((e: Error) => {
         throw usageError(`${opts.key}: cannot sign with this key (${e.message})`);
       });
+      if (opts.json) return printJson({ token, expiresAt: new Date((now + opts.ttl) * 1000).toISOString() });
       process.stdout.write(token + '\n');
     });
 }
