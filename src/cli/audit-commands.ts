@@ -5,6 +5,8 @@ import { createLocalJWKSet, type JSONWebKeySet } from 'jose';
 import { Client } from 'pg';
 import { fetchAuditRows, verifyCheckpointSignature } from '../audit/chain-io';
 import { GENESIS_HASH, StoredAuditRow, verifyChain } from '../audit/hash-chain';
+import { usageError } from './cli-errors';
+import { examples } from './output';
 
 function parseSeq(value: string): number {
   const n = Number(value);
@@ -43,7 +45,7 @@ function progressReporter(total: number) {
 /** `risk-exchange audit verify`: checks the chain offline, straight from the database. */
 export async function auditVerify(o: VerifyOptions): Promise<number> {
   const url = o.databaseUrl ?? process.env.DATABASE_URL;
-  if (!url) throw new Error('give --database-url (or set DATABASE_URL); the offline check reads PostgreSQL directly');
+  if (!url) throw usageError('give --database-url (or set DATABASE_URL); the offline check reads PostgreSQL directly');
   const client = new Client({ connectionString: url });
   await client.connect();
   try {
@@ -53,7 +55,7 @@ export async function auditVerify(o: VerifyOptions): Promise<number> {
     const expect: Array<{ seq: number; hash: string; what: string }> = [];
     let to = o.to;
     if (o.checkpoint) {
-      if (!keys) throw new Error('--checkpoint needs --jwks (the gateway public JWKS, from /.well-known/jwks.json)');
+      if (!keys) throw usageError('--checkpoint needs --jwks (the gateway public JWKS, from /.well-known/jwks.json)');
       const cp = await verifyCheckpointSignature(o.checkpoint, keys).catch((e: Error) => {
         throw new Error(`the checkpoint is not signed by that JWKS: ${e.message}`);
       });
@@ -106,7 +108,8 @@ function report(r: { ok: boolean; checkedEntries: number; firstBadSeq: number | 
 }
 
 export function registerAuditCommands(program: Command): void {
-  const audit = program.command('audit').description('the tamper-evident audit log');
+  const audit = program.command('audit').description('the tamper-evident audit log')
+    .addHelpText('after', examples('risk-exchange audit verify --database-url postgres://postgres@127.0.0.1:5432/riskx'));
   audit
     .command('verify')
     .description('check the hash chain offline, straight from PostgreSQL; exit 0 when intact, 1 when not')
@@ -116,6 +119,10 @@ export function registerAuditCommands(program: Command): void {
     .option('--jwks <file>', 'gateway public JWKS: also check every stored checkpoint signature')
     .option('--checkpoint <jws>', 'a checkpoint you kept: the chain must still produce its hash (needs --jwks)')
     .option('--batch <n>', 'rows per query', parseSeq, 20000)
+    .addHelpText('after', examples(
+      'risk-exchange audit verify --database-url postgres://postgres@127.0.0.1:5432/riskx',
+      'curl -s http://localhost:4000/.well-known/jwks.json > gateway-jwks.json && risk-exchange audit verify --jwks gateway-jwks.json --checkpoint "$CHECKPOINT_JWS"',
+    ))
     .action(async (opts: VerifyOptions) => {
       process.exitCode = await auditVerify(opts);
     });
