@@ -122,7 +122,7 @@ describe('access tokens on the SSF routes (e2e)', () => {
       expect(res.status).toBe(403);
       // Before the body, every /ssf/ route answers in the SSF shape {err, description}; after it, the
       // probe (which has no SsfExceptionFilter, unlike the real SSF controller) in the app's shape.
-      expect(res.body.description ?? res.body.message).toMatch(/lacks the scope ssf\.manage/);
+      expect(res.body?.description ?? res.body?.message).toMatch(/lacks the scope ssf\.manage/);
       expect(res.challenge).toBe('Bearer realm="risk-exchange", error="insufficient_scope", error_description="the access token lacks the scope ssf.manage: request it from POST /oauth/token", scope="ssf.manage"');
     }
     expect((await call('/ssf/probe/manage', await accessToken(gw.url, key, 'bank-a', 'ssf.manage'))).status).toBe(200);
