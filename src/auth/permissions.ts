@@ -34,6 +34,8 @@ export enum Permission {
   ReadSharedEvents = 'ReadSharedEvents',
   /** Read merged risk scores and their history. */
   ReadRiskScores = 'ReadRiskScores',
+  /** Receive notices on one's own streams: poll, subscribe, acknowledge, read delivery errors. */
+  ReadStreams = 'ReadStreams',
 }
 
 /** What every partner may do, whatever its kind. */
@@ -41,7 +43,7 @@ const EVERY_KIND = [Permission.ReadSelf, Permission.ManageOwnKeys, Permission.Re
 /** Institutions that publish events. (The profile lets only LEGAL publish legal requests: see the SET verifier.) */
 const PUBLISHER = [...EVERY_KIND, Permission.PublishEvents];
 /** Banks, platforms and scorers also share with each other. */
-const SHARER = [...PUBLISHER, Permission.ManageGrants, Permission.ReadSharedEvents, Permission.ReadRiskScores];
+const SHARER = [...PUBLISHER, Permission.ManageGrants, Permission.ReadSharedEvents, Permission.ReadRiskScores, Permission.ReadStreams];
 
 /**
  * The permission table: written once, here, and shown in the README. A partner may call an
@@ -61,7 +63,7 @@ export const PERMISSIONS_BY_KIND: Readonly<Record<PartnerKind, readonly Permissi
   [PartnerKind.BANK]: SHARER,
   [PartnerKind.ECOMMERCE]: SHARER,
   [PartnerKind.INTERNAL_SCORER]: SHARER,
-  [PartnerKind.LEGAL]: PUBLISHER,
+  [PartnerKind.LEGAL]: [...PUBLISHER, Permission.ReadStreams],
 };
 
 /**
@@ -90,6 +92,8 @@ export const GIVE_TO_GET: Readonly<Record<Permission, boolean>> = {
   [Permission.ReadAllGrants]: false,
   [Permission.ReadSharedEvents]: true,
   [Permission.ReadRiskScores]: true,
+  // Notices carry other partners' events and the scores derived from them.
+  [Permission.ReadStreams]: true,
 };
 
 /** Whether an operation declaring these permissions requires give-to-get. */
