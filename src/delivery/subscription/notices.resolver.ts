@@ -1,9 +1,11 @@
+import { UseFilters } from '@nestjs/common';
 import { Args, ID, Int, Mutation, Query, Resolver, Subscription } from '@nestjs/graphql';
 import { AuthenticatedPartner } from '../../auth/authenticated-partner';
 import { CurrentPartner, Permissions } from '../../auth/decorators';
 import { Permission } from '../../auth/permissions';
 import { AcknowledgeNoticesResult, NoticeType, NotificationErrorConnection } from './dto/notice.types';
 import { NoticesService } from './notices.service';
+import { SubscriptionErrorFilter } from './subscription-error.filter';
 
 const STREAM_ID = { type: () => ID, description: 'The poll stream (`stream_id`).' } as const;
 
@@ -20,6 +22,7 @@ export class NoticesResolver {
       'At most 500 unacknowledged notices are in flight per subscription.',
   })
   @Permissions(Permission.ReadStreams)
+  @UseFilters(SubscriptionErrorFilter)
   subscribeNotices(@CurrentPartner() caller: AuthenticatedPartner, @Args('streamId', STREAM_ID) streamId: string) {
     return this.notices.subscribe(caller, streamId);
   }
