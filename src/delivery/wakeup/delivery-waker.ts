@@ -1,7 +1,9 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Client } from 'pg';
+import { Gauge } from 'prom-client';
 import { getPGliteInstance } from 'typeorm-pglite';
 import { APP_CONFIG, AppConfig } from '../../config/config';
+import { MetricsService } from '../../observability/metrics';
 import { DELIVERY_CHANNEL } from '../outbox';
 import { StreamWatch, Watchers, WakeReason } from './watchers';
 
@@ -33,8 +35,11 @@ export class DeliveryWaker implements OnApplicationBootstrap, BeforeApplicationS
   private stopped = false;
   private listeningNow = false;
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig, metrics: MetricsService) {
     this.watchers = new Watchers({ perPartner: config.deliveryMaxWaitersPerPartner, total: config.deliveryMaxWaiters });
+    const self = this;
+    new Gauge({ name: 'rx_delivery_waiters', help: 'Long polls and subscriptions waiting for notices on this replica.', registers: [metrics.registry], collect() { this.set(self.waiting); } });
+    new Gauge({ name: 'rx_delivery_listening', help: '1 while this replica hears delivery notices (LISTEN rx_delivery), 0 while it reconnects.', registers: [metrics.registry], collect() { this.set(self.listening ? 1 : 0); } });
   }
 
   /** Whether notices from other replicas are heard right now (false while reconnecting). */
