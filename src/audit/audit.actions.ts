@@ -14,6 +14,7 @@ export enum AuditAction {
   GrantCreate = 'grant.create',
   GrantRevoke = 'grant.revoke',
   ScoresRead = 'scores.read',
+  NoticesAcknowledge = 'notices.acknowledge',
 }
 
 export const SYSTEM_ACTOR = 'system';

@@ -8,7 +8,7 @@ import { Permission, requiresGiveToGet } from './permissions';
  * (their events, or scores and tier changes computed from them). `event(id)` is not in it: it
  * also answers the caller's own events, and checks give-to-get in the service for others' ones.
  */
-const GIVE_TO_GET_OPERATIONS = ['flags', 'riskScore', 'riskScoreHistory', 'riskScores', 'signals'];
+const GIVE_TO_GET_OPERATIONS = ['acknowledgeNotices', 'flags', 'notices', 'notificationErrors', 'riskScore', 'riskScoreHistory', 'riskScores', 'signals'];
 
 describe('give-to-get column of the permission table', () => {
   it('marks exactly the operations that read partner-derived data', () => {

@@ -40,6 +40,9 @@ const EXPECTED: Record<string, Permission[]> = {
   'Query.riskScore': [Permission.ReadRiskScores],
   'Query.riskScores': [Permission.ReadRiskScores],
   'Query.riskScoreHistory': [Permission.ReadRiskScores],
+  'Query.notificationErrors': [Permission.ReadStreams],
+  'Mutation.acknowledgeNotices': [Permission.ReadStreams],
+  'Subscription.notices': [Permission.ReadStreams],
 };
 
 async function buildSchema(): Promise<GraphQLSchema> {
