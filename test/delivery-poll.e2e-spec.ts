@@ -4,6 +4,7 @@ import { SsfStream } from '../src/delivery/stream.entity';
 import { TestDatabase, TestGateway } from './support/app';
 import { assertion, TestKey } from './support/keys';
 import { createStream, enqueue, FLAG_TYPE, poll, verifySet } from './support/notices';
+import { waitFor } from './support/processes';
 import { SUBJECT } from './support/sets';
 
 /** RFC 8936 poll at POST /ssf/poll/{stream_id} (issue 13 item 5), over real HTTP against PostgreSQL. */
@@ -18,8 +19,9 @@ describe('RFC 8936 poll (e2e)', () => {
 
   beforeAll(async () => {
     db = await TestDatabase.create();
-    // A short long-poll bound so the "nothing came" case ends quickly; a small cap for maxEvents.
-    gw = await TestGateway.start(db, { AUDIT_CHECKPOINT_SECONDS: '0', POLL_MAX_WAIT_MS: '1500', POLL_MAX_EVENTS: '5' });
+    // A long-poll bound far beyond what a wake-up takes: a poll that returns a notice before it was
+    // woken by the notice (not by the final read at the end of its wait). A small cap for maxEvents.
+    gw = await TestGateway.start(db, { AUDIT_CHECKPOINT_SECONDS: '0', POLL_MAX_WAIT_MS: '50000', POLL_MAX_EVENTS: '5' });
     ds = gw.app.get(DataSource);
     bank = await gw.registerPartner('bank-a', 'BANK');
     shop = await gw.registerPartner('shop-b', 'ECOMMERCE');
@@ -102,28 +104,34 @@ describe('RFC 8936 poll (e2e)', () => {
     // The poller is registered with the waker before the notice commits (no timing guess: ask the waker).
     const { DeliveryWaker } = await import('../src/delivery/wakeup/delivery-waker');
     const waker = gw.app.get(DeliveryWaker);
-    while (waker.waiting === 0) await new Promise((r) => setTimeout(r, 20));
+    await waitFor(() => waker.waiting === 1, 10_000, 'the long poll to wait');
     const [jti] = await enqueue(ds, stream, 1);
     const woke = await waiting;
     expect(woke.status).toBe(200);
     expect(Object.keys(woke.body.sets)).toEqual([jti]);
     await poll(gw.url, stream.id, await asBank(), { returnImmediately: true, maxEvents: 0, ack: [jti] });
-
-    const empty = await poll(gw.url, stream.id, await asBank(), {});
-    expect(empty.status).toBe(200);
-    expect(empty.body).toEqual({ sets: {}, moreAvailable: false });
     expect(waker.waiting).toBe(0);
-  });
+
+    // A replica with a short bound answers empty when nothing comes.
+    const short = await TestGateway.start(db, { AUDIT_CHECKPOINT_SECONDS: '0', POLL_MAX_WAIT_MS: '1000' }, gw.operatorKey);
+    try {
+      const empty = await poll(short.url, stream.id, await asBank(), {});
+      expect(empty.status).toBe(200);
+      expect(empty.body).toEqual({ sets: {}, moreAvailable: false });
+    } finally {
+      await short.close();
+    }
+  }, 60_000);
 
   it('a long poll the client abandons stops waiting and loses nothing', async () => {
     const { DeliveryWaker } = await import('../src/delivery/wakeup/delivery-waker');
     const waker = gw.app.get(DeliveryWaker);
     const leave = new AbortController();
     const abandoned = poll(gw.url, stream.id, await asBank(), {}, leave.signal).catch((e: Error) => e);
-    while (waker.waiting === 0) await new Promise((r) => setTimeout(r, 20));
+    await waitFor(() => waker.waiting === 1, 10_000, 'the long poll to wait');
     leave.abort();
     expect(((await abandoned) as Error).name).toBe('AbortError');
-    while (waker.waiting !== 0) await new Promise((r) => setTimeout(r, 20));
+    await waitFor(() => waker.waiting === 0, 10_000, 'the abandoned poll to stop waiting');
     const [jti] = await enqueue(ds, stream, 1);
     const next = await poll(gw.url, stream.id, await asBank(), { returnImmediately: true, maxEvents: 10 });
     expect(Object.keys(next.body.sets)).toEqual([jti]);
@@ -169,6 +177,52 @@ describe('RFC 8936 poll (e2e)', () => {
     expect(operator.status).toBe(403);
     expect(operator.body.err).toBe('access_denied');
     expect((await poll(gw.url, stream.id, await asBank(), { returnImmediately: true })).status).toBe(200);
+  });
+
+  it('bounds waiting long polls per partner, applies give-to-get and draws on the rate budget, each refusal followed by a passing poll', async () => {
+    const { signal } = await import('./support/sets');
+    const scorer = await gw.registerPartner('scorer-c', 'INTERNAL_SCORER');
+    const own = await createStream(ds, 'scorer-c');
+    const replica = await TestGateway.start(
+      db,
+      { AUDIT_CHECKPOINT_SECONDS: '0', DELIVERY_MAX_WAITERS_PER_PARTNER: '1', GIVE_TO_GET_MIN_EVENTS: 'INTERNAL_SCORER=1', RATE_LIMIT_COST_PER_MINUTE: 'INTERNAL_SCORER=60' },
+      gw.operatorKey,
+    );
+    try {
+      const bearer = await assertion(scorer, 'scorer-c');
+      const g2g = await poll(replica.url, own.id, bearer, { returnImmediately: true, maxEvents: 1 });
+      expect(g2g.status).toBe(403);
+      expect(g2g.body.description).toMatch(/give-to-get/);
+      const published = await replica.as('scorer-c', scorer, 'mutation($t: [String!]!) { publishEvents(tokens: $t) { status } }', { t: [await signal(scorer, 'scorer-c')] });
+      expect(published.errors).toBeUndefined();
+
+      const { DeliveryWaker } = await import('../src/delivery/wakeup/delivery-waker');
+      const waker = replica.app.get(DeliveryWaker);
+      const leave = new AbortController();
+      const first = poll(replica.url, own.id, bearer, { maxEvents: 1 }, leave.signal).catch((e: Error) => e);
+      await waitFor(() => waker.waiting === 1, 10_000, 'the first long poll to wait');
+      const second = await poll(replica.url, own.id, bearer, { maxEvents: 1 });
+      expect(second.status).toBe(503);
+      expect(second.body.err).toBe('temporarily_unavailable');
+      expect(second.body.description).toMatch(/DELIVERY_MAX_WAITERS_PER_PARTNER/);
+      leave.abort();
+      await first;
+      await waitFor(() => waker.waiting === 0, 10_000, 'the abandoned poll to stop waiting');
+      const [jti] = await enqueue(ds, own, 1);
+      const ok = await poll(replica.url, own.id, bearer, { maxEvents: 1, ack: [] });
+      expect(Object.keys(ok.body.sets)).toEqual([jti]);
+      expect((await poll(replica.url, own.id, bearer, { maxEvents: 0, ack: [jti] })).status).toBe(200);
+
+      // 1 + maxEvents from the budget (60 a minute here): 101 is over it. A refusal spends too, so the
+      // passing request after it is another partner's.
+      const budget = await poll(replica.url, own.id, bearer, { returnImmediately: true, maxEvents: 100 });
+      expect(budget.status).toBe(429);
+      expect(budget.body.err).toBe('rate_limited');
+      expect(Number(budget.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect((await poll(replica.url, stream.id, await asBank(), { returnImmediately: true, maxEvents: 100 })).status).toBe(200);
+    } finally {
+      await replica.close();
+    }
   });
 
   it('exports latency and backlog metrics per method', async () => {

@@ -109,6 +109,7 @@ export class DeliveryWaker implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   private async connect(): Promise<void> {
+    if (this.stopped) return;
     const client = new Client({ connectionString: this.config.databaseUrl, keepAlive: true, connectionTimeoutMillis: 5000, application_name: 'rx-delivery-listener' });
     // 'error' alone may not come on a clean server shutdown; 'end' always does.
     let lost = false;
