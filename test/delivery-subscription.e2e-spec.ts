@@ -55,6 +55,8 @@ describe('notices subscription (e2e)', () => {
     // Acknowledge two on the socket itself; the third stays pending and is replayed to a new subscriber.
     const ack = await socket.request(ACK, { s: stream.id, j: [earlier[0], live[0], 'not-a-jti'] });
     expect(ack).toEqual({ data: { acknowledgeNotices: { acknowledged: 2 } } });
+    const [entry] = await ds.query(`SELECT actor, target, details FROM audit_log WHERE action = 'notices.acknowledge' ORDER BY seq DESC LIMIT 1`);
+    expect(entry).toEqual({ actor: 'bank-a', target: stream.id, details: { outcome: 'ok', requested: 3, acknowledged: 2 } });
     const second = await open('bank-a', bank);
     const id2 = second.subscribe(NOTICES, { s: stream.id });
     await second.until(() => second.notices(id2).length === 1, 'the replay of the unacknowledged one');

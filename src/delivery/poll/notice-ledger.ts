@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import type { AuthenticatedPartner } from '../../auth/authenticated-partner';
 import { badInput, notFound } from '../../common/errors';
 import { MetricsService } from '../../observability/metrics';
@@ -49,10 +49,10 @@ export class NoticeLedger {
   }
 
   /** Marks these jtis of the stream acknowledged; answers how many were pending and now are not. */
-  async acknowledge(streamId: string, jtis: string[]): Promise<number> {
+  async acknowledge(streamId: string, jtis: string[], m: EntityManager = this.db.manager): Promise<number> {
     const ids = jtis.filter((j) => UUID.test(j)).map((j) => j.toLowerCase());
     if (!ids.length) return 0;
-    return affected(await this.db.query(
+    return affected(await m.query(
       `UPDATE delivery SET state = '${DeliveryState.ACKED}', acked_at = now() WHERE stream_id = $1 AND id = ANY($2::uuid[]) AND state IN ('${DeliveryState.PENDING}', '${DeliveryState.HELD}')`,
       [streamId, ids],
     ));

@@ -3,6 +3,8 @@ import { DataSource } from 'typeorm';
 import type { AuthenticatedPartner } from '../../auth/authenticated-partner';
 import { decodeTimeCursor, encodeTimeCursor, pageOf, pageSize } from '../../common/pagination';
 import { RateLimiterService } from '../../ratelimit/rate-limiter.service';
+import { AuditAction } from '../../audit/audit.actions';
+import { AuditService } from '../../audit/audit.service';
 import { badInput } from '../../common/errors';
 import { NoticeLedger, SignedNotice } from '../poll/notice-ledger';
 import { MAX_ACKS } from '../poll/poll-request';
@@ -33,6 +35,7 @@ export class NoticesService {
     private readonly ledger: NoticeLedger,
     private readonly waker: DeliveryWaker,
     private readonly limiter: RateLimiterService,
+    private readonly audit: AuditService,
   ) {}
 
   /** Checks the stream and the waiting bounds now (errors reach the subscriber), then streams. */
@@ -45,7 +48,12 @@ export class NoticesService {
   async acknowledge(partner: AuthenticatedPartner, streamId: string, jtis: string[]): Promise<number> {
     if (jtis.length > MAX_ACKS) throw badInput(`jtis lists ${jtis.length} notices, more than the ${MAX_ACKS} one call may acknowledge`);
     const stream = await this.ledger.ownPollStream(partner, streamId);
-    return this.ledger.acknowledge(stream.id, jtis);
+    // A mutation, audited with its outcome in its own transaction like every other one.
+    return this.db.transaction(async (tx) => {
+      const acknowledged = await this.ledger.acknowledge(stream.id, jtis, tx);
+      await this.audit.append(tx, { actor: partner.id, action: AuditAction.NoticesAcknowledge, target: stream.id, details: { outcome: 'ok', requested: jtis.length, acknowledged }, concerns: [partner.id] });
+      return acknowledged;
+    });
   }
 
   /** Errors the receiver reported with `setErrs` on its own stream, newest first. */
