@@ -114,7 +114,8 @@ class NoticeIterator implements AsyncIterableIterator<{ notices: NoticeType }> {
         const decision = await this.limiter.consume(this.partner.id, this.partner.kind, fresh.length);
         if (!decision.allowed) {
           for (const n of fresh) this.sent.delete(n.id);
-          await this.watch.next(decision.retryAfterSeconds * 1000, this.stop.signal).then((r) => r === 'notice' && this.watch.notify());
+          // Sleep out the minute (a notice arriving meanwhile stays marked on the watch).
+          await sleep(decision.retryAfterSeconds * 1000, this.stop.signal);
           continue;
         }
         this.ready.push(...(await this.ledger.sign(this.stream, fresh, 'subscription')));
@@ -150,6 +151,18 @@ class NoticeIterator implements AsyncIterableIterator<{ notices: NoticeType }> {
     this.ready.length = 0;
     return { done: true, value: undefined };
   }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
 }
 
 function noticeOf(n: SignedNotice): NoticeType {
