@@ -18,6 +18,7 @@ import { DEFAULT_BODY_LIMIT, graphqlBodyLimit, SET_PUSH_BODY_LIMIT } from './htt
 import { announcesBody } from './http/requests';
 import { RateLimiterService } from './ratelimit/rate-limiter.service';
 import { installResilience } from './resilience/resilience.hooks';
+import { pollRoute } from './delivery/poll/poll.route';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -56,6 +57,7 @@ export async function createApp(config: AppConfig, logger: Logger = createLogger
     if (route.url === '/graphql' && route.method === 'POST') route.bodyLimit = maxGraphqlBody;
   });
   fastify.addHook('onRoute', setPushRoute(app.get(RateLimiterService)));
+  fastify.addHook('onRoute', pollRoute);
   fastify.addHook('onRoute', webSocketGate(fastify, config, auth, app.get(RateLimiterService), logger));
 
   fastify.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { Delivery } from '../src/delivery/delivery.entity';
 import { SsfStream } from '../src/delivery/stream.entity';
@@ -65,7 +66,12 @@ describe('RFC 8936 poll (e2e)', () => {
     const capped = await poll(gw.url, stream.id, await asBank(), { returnImmediately: true, maxEvents: 100, ack: Object.keys(two.body.sets) });
     expect(Object.keys(capped.body.sets)).toHaveLength(5);
     expect(capped.body.moreAvailable).toBe(false);
-    const zero = await poll(gw.url, stream.id, await asBank(), { maxEvents: 0, ack: Object.keys(capped.body.sets) });
+    // A full acknowledgement list (1000 jtis, unknown ones ignored) fits the route's body limit; a larger body does not.
+    const filler = Array.from({ length: 995 }, () => randomUUID());
+    const zero = await poll(gw.url, stream.id, await asBank(), { maxEvents: 0, ack: [...Object.keys(capped.body.sets), ...filler] });
+    const huge = await poll(gw.url, stream.id, await asBank(), { maxEvents: 0, setErrs: Object.fromEntries(filler.map((j) => [j, { err: 'invalid_request', description: 'x'.repeat(300) }])) });
+    expect(huge.status).toBe(413);
+    expect(huge.body).toEqual({ err: 'invalid_request', description: expect.stringMatching(/larger than 262144 bytes/) });
     expect(zero.body).toEqual({ sets: {}, moreAvailable: false });
     expect(await ds.getRepository(Delivery).countBy({ streamId: stream.id, state: 'PENDING' })).toBe(0);
     expect(jtis).toHaveLength(7);
@@ -171,6 +177,9 @@ describe('RFC 8936 poll (e2e)', () => {
       expect(res.body.err).toBe('invalid_request');
       expect(res.body.description).toMatch(message);
     }
+    const text = await fetch(`${gw.url}/ssf/poll/${stream.id}`, { method: 'POST', headers: { 'content-type': 'application/xml', authorization: `Bearer ${await asBank()}` }, body: '<ack/>' });
+    expect(text.status).toBe(415);
+    expect(await text.json()).toEqual({ err: 'invalid_request', description: 'send the poll request as JSON with Content-Type: application/json' });
     const anonymous = await fetch(`${gw.url}/ssf/poll/${stream.id}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     expect(anonymous.status).toBe(401);
     const operator = await poll(gw.url, stream.id, await assertion(gw.operatorKey, 'operator'), { returnImmediately: true });

@@ -3,6 +3,11 @@ import { badInput } from '../../common/errors';
 
 /** Most jtis in `ack` or `setErrs` of one request (a receiver acknowledges what it was given: at most POLL_MAX_EVENTS a time). */
 export const MAX_ACKS = 1000;
+/**
+ * Most bytes in a poll body: 1000 acknowledged jtis take 39 KiB; the rest leaves room for
+ * `setErrs` with descriptions (a larger body is refused with 413 before it is read).
+ */
+export const POLL_BODY_LIMIT = 256 * 1024;
 const JTI_MAX = 256;
 const ERR_MAX = 64;
 const DESCRIPTION_MAX = 512;

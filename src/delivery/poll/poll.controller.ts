@@ -6,10 +6,9 @@ import { Permission } from '../../auth/permissions';
 import { AcceptsAccessToken, SsfScope } from '../../auth/ssf-scopes.decorator';
 import { AppError, ErrorCode, httpStatusOf } from '../../common/errors';
 import { setPushErrCode } from '../../events/set-push-errors';
+import { POLL_PATH } from './poll.route';
 import { PollResponse, PollService } from './poll.service';
 
-/** The poll endpoint, the stream's `endpoint_url` (DESIGN.md). */
-export const POLL_PATH = '/ssf/poll/:streamId';
 
 /**
  * Every error of the poll endpoint answers `{"err": code, "description": text}`, the error shape of
