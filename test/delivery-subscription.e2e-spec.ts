@@ -99,6 +99,29 @@ describe('notices subscription (e2e)', () => {
     expect((await poll(gw.url, own.id, await assertion(shop, 'shop-b'), { maxEvents: 0, ack: jtis })).status).toBe(200);
   });
 
+  it('applies give-to-get: a partner that has not contributed is refused, and subscribes once it has published', async () => {
+    const { signal } = await import('./support/sets');
+    const replica = await TestGateway.start(db, { AUDIT_CHECKPOINT_SECONDS: '0', GIVE_TO_GET_MIN_EVENTS: 'BANK=1' }, gw.operatorKey);
+    try {
+      const k = await gw.registerPartner('bank-g', 'BANK');
+      const own = await createStream(ds, 'bank-g');
+      const s = await NoticeSocket.open(replica.url, await assertion(k, 'bank-g'));
+      sockets.push(s);
+      const refused = s.subscribe(NOTICES, { s: own.id });
+      await s.until(() => s.of(refused).length > 0, 'the refusal');
+      expect(s.of(refused)[0]).toMatchObject({ type: 'error', payload: [{ extensions: { code: 'CONTRIBUTION_REQUIRED' } }] });
+      const published = await replica.as('bank-g', k, 'mutation($t: [String!]!) { publishEvents(tokens: $t) { status } }', { t: [await signal(k, 'bank-g')] });
+      expect(published.errors).toBeUndefined();
+      const jtis = await enqueue(ds, own, 1);
+      const ok = s.subscribe(NOTICES, { s: own.id });
+      await s.until(() => s.notices(ok).length === 1, 'the notice once contributing');
+      expect(s.notices(ok)[0].jti).toBe(jtis[0]);
+      s.close();
+    } finally {
+      await replica.close();
+    }
+  });
+
   it("closes the socket when the partner is suspended, and serves it again once reactivated", async () => {
     const k = await gw.registerPartner('bank-s', 'BANK');
     const own = await createStream(ds, 'bank-s');
