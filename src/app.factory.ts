@@ -22,6 +22,7 @@ import { announcesBody } from './http/requests';
 import { RateLimiterService } from './ratelimit/rate-limiter.service';
 import { installResilience } from './resilience/resilience.hooks';
 import { oauthTokenRoute } from './auth/oauth/token-route';
+import { pollRoute } from './delivery/poll/poll.route';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -62,6 +63,7 @@ export async function createApp(config: AppConfig, logger: Logger = createLogger
   fastify.addHook('onRoute', setPushRoute(app.get(RateLimiterService)));
   fastify.addHook('onRoute', oauthTokenRoute());
   fastify.addHook('onRoute', ssfRoutes());
+  fastify.addHook('onRoute', pollRoute);
   fastify.addHook('onRoute', webSocketGate(fastify, config, auth, app.get(RateLimiterService), logger));
 
   fastify.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {

@@ -4,6 +4,22 @@ import { GraphQLObjectType } from 'graphql';
 import { codeOf, GraphQLResponse, TestDatabase, TestGateway } from './support/app';
 import { makeKey, TestKey } from './support/keys';
 import { makeSet, signal, SUBJECT } from './support/sets';
+import { DataSource } from 'typeorm';
+import { assertion } from './support/keys';
+import { createStream, enqueue, NoticeSocket } from './support/notices';
+
+/** A subscription as `caller`, answered by its first message (`next` data, or the refusal). */
+async function overSocket(gw: TestGateway, caller: string, key: TestKey, query: string, variables: Record<string, unknown>): Promise<GraphQLResponse> {
+  const socket = await NoticeSocket.open(gw.url, await assertion(key, caller));
+  try {
+    const id = socket.subscribe(query, variables);
+    await socket.until(() => socket.of(id).length > 0, `the first message of ${query} as ${caller}`);
+    const m = socket.of(id)[0];
+    return m.type === 'next' ? { status: 200, data: m.payload.data, errors: m.payload.errors } : { status: 200, data: null, errors: m.payload };
+  } finally {
+    socket.close();
+  }
+}
 
 /**
  * The authorization matrix, over HTTP: every operation for every partner kind; the sensitive
@@ -32,6 +48,8 @@ interface Operation {
   variables?: (f: Fixtures, caller: Caller) => Record<string, unknown>;
   /** For allowed calls: what the data must say (mutations: the effect). */
   check?: (data: any, caller: Caller, f: Fixtures) => boolean;
+  /** A subscription: run over graphql-transport-ws, answered by its first message. */
+  ws?: true;
 }
 const OPERATIONS: Record<string, Operation> = {
   'Query.me': { allowed: EVERYONE, query: '{ me { id } }', check: (d, c) => d.me.id === c },
@@ -64,6 +82,20 @@ const OPERATIONS: Record<string, Operation> = {
     variables: (_f, c) => ({ p: tokenOwner(c) }),
     check: (d, c) => d.pushTokens.totalCount >= 1 && d.pushTokens.edges.every((e: any) => e.node.partnerId === tokenOwner(c)),
   },
+  // Receiving notices: each receiving kind on its own poll stream (the operator tries bank-a's).
+  'Query.notificationErrors': {
+    allowed: PUBLISHERS,
+    query: 'query($s: ID!) { notificationErrors(streamId: $s) { edges { node { jti } } } }',
+    variables: (f, c) => ({ s: f[`notice-stream:${c}`] ?? f['notice-stream:bank-a'] }),
+    check: (d) => Array.isArray(d.notificationErrors.edges),
+  },
+  'Subscription.notices': {
+    allowed: PUBLISHERS,
+    ws: true,
+    query: 'subscription($s: ID!) { notices(streamId: $s) { jti } }',
+    variables: (f, c) => ({ s: f[`notice-stream:${c}`] ?? f['notice-stream:bank-a'] }),
+    check: (d, c, f) => d.notices.jti === f[`notice:${c}`],
+  },
   // Mutations, with arguments that succeed for an allowed caller; the effect is checked.
   'Mutation.registerPartner': {
     allowed: OPERATOR,
@@ -82,6 +114,12 @@ const OPERATIONS: Record<string, Operation> = {
     query: 'mutation($p: ID!, $kid: String!) { revokePartnerKey(partnerId: $p, kid: $kid) { id keys { kid status } } }',
     variables: (_f, c) => ({ p: c, kid: `${c}-spare` }),
     check: (d, c) => d.revokePartnerKey.keys.some((k: any) => k.kid === `${c}-spare` && k.status === 'REVOKED'),
+  },
+  'Mutation.acknowledgeNotices': {
+    allowed: PUBLISHERS,
+    query: 'mutation($s: ID!, $j: [ID!]!) { acknowledgeNotices(streamId: $s, jtis: $j) { acknowledged } }',
+    variables: (f, c) => ({ s: f[`notice-stream:${c}`] ?? f['notice-stream:bank-a'], j: [f[`notice:${c}`] ?? f['notice:bank-a']] }),
+    check: (d) => d.acknowledgeNotices.acknowledged === 1,
   },
   // Suspend before reactivate: the operator's reactivation then has something to do.
   'Mutation.suspendPartner': { allowed: OPERATOR, query: 'mutation { suspendPartner(id: "victim-v") { id status } }', check: (d) => d.suspendPartner.status === 'SUSPENDED' },
@@ -232,6 +270,12 @@ describe('authorization matrix (e2e, over HTTP)', () => {
         ids[`${name}:${c}`] = made.data!.createStream.streamId;
       }
     }
+    // A poll stream for each receiving kind, with one pending notice (the subscription receives it, the mutation acknowledges it).
+    for (const c of PUBLISHERS) {
+      const stream = await createStream(gw.app.get(DataSource), c);
+      ids[`notice-stream:${c}`] = stream.id;
+      [ids[`notice:${c}`]] = await enqueue(gw.app.get(DataSource), stream, 1);
+    }
     const cp = await gw.asOperator('mutation { createAuditCheckpoint { jws } }');
     ids.checkpoint = cp.data!.createAuditCheckpoint.jws;
   });
@@ -257,7 +301,7 @@ describe('authorization matrix (e2e, over HTTP)', () => {
     for (const [op, o] of Object.entries(OPERATIONS)) {
       for (const caller of ALL) {
         cases++;
-        const res: GraphQLResponse = await gw.as(caller, keys[caller], o.query, o.variables?.(ids, caller) ?? {});
+        const res: GraphQLResponse = o.ws ? await overSocket(gw, caller, keys[caller], o.query, o.variables?.(ids, caller) ?? {}) : await gw.as(caller, keys[caller], o.query, o.variables?.(ids, caller) ?? {});
         if (o.allowed.includes(caller)) {
           seen.allowed++;
           if (res.status !== 200 || res.errors !== undefined || res.data === null) failures.push(`${op} as ${caller}: allowed, but answered ${res.status} ${JSON.stringify(res.errors)}`);
@@ -269,10 +313,10 @@ describe('authorization matrix (e2e, over HTTP)', () => {
       }
     }
     expect(failures).toEqual([]);
-    // 41 operations x 5 kinds: 10 for everyone (50), 10 operator-only (10), 7 for the three
-    // sharing kinds (21), publishEvents and the 10 stream operations for four kinds (44), the 3
-    // push-token operations for all five (15).
-    expect(seen).toEqual({ allowed: 140, forbidden: 65 });
+    // 44 operations x 5 kinds: 10 for everyone (50), 10 operator-only (10), 7 for the three
+    // sharing kinds (21), publishEvents, the 10 stream and the 3 notice operations for four kinds
+    // (56), the 3 push-token operations for all five (15).
+    expect(seen).toEqual({ allowed: 152, forbidden: 68 });
     // The forbidden mutations changed nothing: only the operator's registration happened, and
     // the suspended-then-reactivated partner is active.
     const partners = await gw.asOperator('{ partners(first: 100) { edges { node { id status } } } }');

@@ -25,6 +25,7 @@ export const MUTATION_AUDIT_ACTIONS: Readonly<Record<string, AuditAction>> = {
   addStreamSubjects: AuditAction.StreamSubjects,
   removeStreamSubjects: AuditAction.StreamSubjects,
   verifyStream: AuditAction.StreamVerify,
+  acknowledgeNotices: AuditAction.NoticesAcknowledge,
 };
 
 /** The target of a failed mutation, from its arguments (the audit service renders it storable: escaped, cut to 256). */

@@ -28,6 +28,7 @@ export enum AuditAction {
   StreamStatus = 'stream.status',
   StreamSubjects = 'stream.subjects',
   StreamVerify = 'stream.verify',
+  NoticesAcknowledge = 'notices.acknowledge',
 }
 
 export const SYSTEM_ACTOR = 'system';

@@ -10,8 +10,8 @@ import { Permission, requiresGiveToGet } from './permissions';
  * also answers the caller's own events, and checks give-to-get in the service for others' ones.
  */
 const GIVE_TO_GET_OPERATIONS = [
-  'addStreamSubjects', 'createStream', 'deleteStream', 'deliveryStatus', 'flags', 'removeStreamSubjects', 'riskScore', 'riskScoreHistory', 'riskScores',
-  'setStreamStatus', 'signals', 'stream', 'streams', 'updateStream', 'verifyStream',
+  'acknowledgeNotices', 'addStreamSubjects', 'createStream', 'deleteStream', 'deliveryStatus', 'flags', 'notices', 'notificationErrors', 'removeStreamSubjects',
+  'riskScore', 'riskScoreHistory', 'riskScores', 'setStreamStatus', 'signals', 'stream', 'streams', 'updateStream', 'verifyStream',
 ];
 
 describe('give-to-get column of the permission table', () => {

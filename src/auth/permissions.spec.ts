@@ -54,6 +54,9 @@ const EXPECTED: Record<string, Permission[]> = {
   'Mutation.addStreamSubjects': [Permission.ManageStreams],
   'Mutation.removeStreamSubjects': [Permission.ManageStreams],
   'Mutation.verifyStream': [Permission.ManageStreams],
+  'Query.notificationErrors': [Permission.ReadStreams],
+  'Mutation.acknowledgeNotices': [Permission.ReadStreams],
+  'Subscription.notices': [Permission.ReadStreams],
 };
 
 async function buildSchema(): Promise<GraphQLSchema> {

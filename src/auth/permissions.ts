@@ -38,7 +38,7 @@ export enum Permission {
   ManagePushTokens = 'ManagePushTokens',
   /** Create, change and delete one's own SSF streams: status, subjects, verification. */
   ManageStreams = 'ManageStreams',
-  /** Read one's own SSF streams, their status and delivery status. */
+  /** Read one's own SSF streams, their status and delivery status; receive their notices (poll, subscribe, acknowledge, read delivery errors). */
   ReadStreams = 'ReadStreams',
 }
 
@@ -100,7 +100,7 @@ export const GIVE_TO_GET: Readonly<Record<Permission, boolean>> = {
   [Permission.ReadSharedEvents]: true,
   [Permission.ReadRiskScores]: true,
   [Permission.ManagePushTokens]: false,
-  // Streams carry other partners' events and tier changes, like the reads above.
+  // Streams and their notices carry other partners' events and the scores derived from them, like the reads above.
   [Permission.ManageStreams]: true,
   [Permission.ReadStreams]: true,
 };

@@ -62,6 +62,15 @@ export interface AppConfig {
   episodeCooldownDays: number;
   /** Lifetime of the OAuth access tokens of POST /oauth/token, in seconds. */
   accessTokenTtlSeconds: number;
+  /** RFC 8936 long poll: longest wait for a notice before an empty answer, in ms (below any proxy timeout). */
+  pollMaxWaitMs: number;
+  /** Most SETs in one poll answer (a larger `maxEvents` is capped to this). */
+  pollMaxEvents: number;
+  /** Long polls and subscriptions waiting for notices at once, per partner and on this replica in total. */
+  deliveryMaxWaitersPerPartner: number;
+  deliveryMaxWaiters: number;
+  /** How often an open GraphQL WebSocket re-checks its partner, key and assertion expiry, in ms. */
+  wsSessionCheckMs: number;
 }
 
 export interface StreamsConfig {
@@ -247,6 +256,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
     redisUrl: readRedisUrl(env),
     episodeCooldownDays: readInt(env, 'EPISODE_COOLDOWN_DAYS', 7, 0, 365),
     accessTokenTtlSeconds: readInt(env, 'ACCESS_TOKEN_TTL_SECONDS', 300, 30, 3600),
+    pollMaxWaitMs: readInt(env, 'POLL_MAX_WAIT_MS', 25_000, 0, 55_000),
+    pollMaxEvents: readInt(env, 'POLL_MAX_EVENTS', 100, 1, 1000),
+    deliveryMaxWaitersPerPartner: readInt(env, 'DELIVERY_MAX_WAITERS_PER_PARTNER', 50, 1, 100_000),
+    deliveryMaxWaiters: readInt(env, 'DELIVERY_MAX_WAITERS', 5000, 1, 1_000_000),
+    wsSessionCheckMs: readInt(env, 'WS_SESSION_CHECK_MS', 5000, 100, 60_000),
   };
 }
 

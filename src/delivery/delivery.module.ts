@@ -6,6 +6,13 @@ import { SsfController } from './streams/ssf.controller';
 import { StreamsService } from './streams/streams.service';
 import { StreamsResolver } from './streams/streams.resolver';
 import { DeliveryStatusService } from './streams/delivery-status.service';
+import { DeliveryBacklog } from './metrics/delivery-backlog';
+import { NoticeLedger } from './poll/notice-ledger';
+import { PollController } from './poll/poll.controller';
+import { PollService } from './poll/poll.service';
+import { NoticesResolver } from './subscription/notices.resolver';
+import { NoticesService } from './subscription/notices.service';
+import { DeliveryWaker } from './wakeup/delivery-waker';
 
 /**
  * Delivery (SSF transmitter): streams, the fan-out of stored events into the delivery ledger,
@@ -13,8 +20,8 @@ import { DeliveryStatusService } from './streams/delivery-status.service';
  */
 @Module({
   imports: [ScoringModule],
-  controllers: [SsfController],
-  providers: [NoticeSigner, FanoutService, StreamsService, StreamsResolver, DeliveryStatusService],
-  exports: [NoticeSigner, StreamsService],
+  controllers: [SsfController, PollController],
+  providers: [NoticeSigner, FanoutService, StreamsService, StreamsResolver, DeliveryStatusService, DeliveryWaker, NoticeLedger, PollService, NoticesService, NoticesResolver, DeliveryBacklog],
+  exports: [NoticeSigner, StreamsService, DeliveryWaker],
 })
 export class DeliveryModule {}

@@ -10,12 +10,14 @@ import type { RateLimiterService } from '../ratelimit/rate-limiter.service';
 import { documentCost } from './cost';
 import { makeErrorFormatter } from './graphql-errors';
 import { fieldAndAliasLimitRule, textLimitError } from './limits';
+import { WsSession } from './ws-session';
 
 /** Messages one socket may have waiting for the gate; a client that floods is disconnected. */
 const MAX_QUEUED_MESSAGES = 64;
 
 interface WebSocketLike {
   protocol: string;
+  once(event: 'close', listener: () => void): unknown;
   emit(event: string | symbol, ...args: unknown[]): boolean;
   send(data: string): void;
   close(code?: number, reason?: string): void;
@@ -38,9 +40,14 @@ interface GraphQLApp {
  * `fastify.graphql` (the same pipeline as HTTP: rules, cost and budget hook, guard); a
  * subscription is checked here and then handed to Mercurius.
  *
- * Each operation is authenticated again as it arrives, from the upgrade's assertion: a suspended
- * partner or a revoked key is refused from the next operation, and once the assertion has expired
- * the socket is closed (4401): reconnect with a fresh one.
+ * Each operation is authenticated again as it arrives, from the socket's current assertion: a
+ * suspended partner or a revoked key is refused from the next operation. The session is also
+ * checked on its own every WS_SESSION_CHECK_MS (ws-session.ts), so a socket that only receives
+ * (a `notices` subscription) is closed with 4401 when its partner is suspended, its key revoked or
+ * its assertion expired. An assertion lives at most 300 s: a long-lived socket renews it with
+ * `{"type":"ping","payload":{"authorization":"Bearer <fresh assertion>"}}` (graphql-transport-ws;
+ * the server still answers `pong`), or in `connection_init`'s payload the same way; the new one
+ * must name the same partner.
  */
 export function webSocketGate(fastify: FastifyInstance, config: AppConfig, auth: AuthService, limiter: RateLimiterService, logger: Logger) {
   const production = config.nodeEnv === 'production';
@@ -73,6 +80,8 @@ export function webSocketGate(fastify: FastifyInstance, config: AppConfig, auth:
     let initialised = false;
     let queued = 0;
     let chain = Promise.resolve();
+    const session = new WsSession(auth, config.wsSessionCheckMs, request, (code, reason) => socket.close(code, reason), logger);
+    socket.once('close', () => session.stop());
 
     /** Resolves to true when Mercurius should see the message. */
     const admit = async (raw: unknown): Promise<boolean> => {
@@ -83,7 +92,16 @@ export function webSocketGate(fastify: FastifyInstance, config: AppConfig, auth:
         fail(null, [new GraphQLError('each message must be a JSON object', { extensions: { code: 'BAD_REQUEST' } })]);
         return false;
       }
-      if (message?.type === 'connection_init') initialised = true;
+      if (message?.type === 'connection_init' || (message?.type === 'ping' && !legacy)) {
+        // A renewed assertion in the payload (connection_init's, or a ping's on graphql-transport-ws).
+        const renewal = (message.payload as { authorization?: unknown } | undefined)?.authorization;
+        if (renewal !== undefined && !(await session.renew(renewal))) return false;
+        if (message.type === 'connection_init') {
+          initialised = true;
+          session.start();
+        }
+        return true;
+      }
       if (message?.type !== types.start || !initialised) return true; // Mercurius answers an early start itself
       const { id } = message;
       if (!(await reauthenticate(id))) return false;
@@ -120,11 +138,8 @@ export function webSocketGate(fastify: FastifyInstance, config: AppConfig, auth:
 
     /** Authenticates the operation as of now; the guard and the hooks then read this result. */
     const reauthenticate = async (id: unknown): Promise<boolean> => {
-      const r = request as unknown as RequestWithPartner;
       try {
-        const partner = await auth.authenticateHeader(request.headers.authorization);
-        r.partner = partner;
-        r.authentication = Promise.resolve(partner);
+        await session.authenticate();
         return true;
       } catch (e) {
         if (!(e instanceof AppError)) throw e;

@@ -34,6 +34,13 @@ export class PressureMonitor {
     }
   }
 
+  /** Forgets what was measured so far: the lag of the start-up (building the schema, connecting) is not load. */
+  reset(): void {
+    this.histogram.reset();
+    this.current = undefined;
+    this.lastLagMs = 0;
+  }
+
   stop(): void {
     clearInterval(this.timer);
     this.histogram.disable();
