@@ -9,6 +9,7 @@ import { createStream, enqueue, NoticeSocket, poll, verifySet } from './support/
 import { gqlAs } from './support/process-client';
 import { GatewayProcess, waitFor } from './support/processes';
 import { TcpProxy } from './support/tcp-proxy';
+import { makeSet, SUBJECT } from './support/sets';
 
 const METRICS_TOKEN = 'replicas-metrics-token-0123456789';
 const NOTICES = 'subscription($s: ID!) { notices(streamId: $s) { jti set } }';
@@ -77,6 +78,34 @@ describe('pull delivery across two gateway processes (e2e)', () => {
       // Process A serves the same ledger: acknowledged there, gone for B too.
       expect((await poll(a.url, stream.id, await assertion(bank, 'bank-a'), { maxEvents: 0, ack: [jti] })).status).toBe(200);
       expect((await poll(b.url, stream.id, await assertion(bank, 'bank-a'), { returnImmediately: true })).body).toEqual({ sets: {}, moreAvailable: false });
+    } finally {
+      socket.close();
+    }
+  }, 90_000);
+
+  it('a freeze published through process A reaches a long poller and a subscriber connected to B', async () => {
+    const stream = await createStream(ds, 'bank-a');
+    const add = await fetch(`${a.url}/ssf/subjects:add`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await assertion(bank, 'bank-a')}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ stream_id: stream.id, subject: { format: 'opaque', id: SUBJECT } }),
+    });
+    expect(add.status).toBe(200);
+    const socket = await NoticeSocket.open(b.url, await assertion(bank, 'bank-a'));
+    try {
+      const id = socket.subscribe(NOTICES, { s: stream.id });
+      const polled = poll(b.url, stream.id, await assertion(bank, 'bank-a'), { maxEvents: 10 });
+      await waitFor(async () => (await gauge(b, 'rx_delivery_waiters')) === 2, 30_000, 'the poll and the subscription to wait on B');
+      const flagJti = `replica-freeze-${Date.now()}`;
+      const token = await makeSet(bank, 'bank-a', 'account-flag', { action: 'freeze' }, { jti: flagJti });
+      const published = await gqlAs(a.url, 'bank-a', bank, 'mutation($t: [String!]!) { publishEvents(tokens: $t) { status } }', { t: [token] });
+      expect(published.body.data.publishEvents[0].status).toBe('ACCEPTED');
+      const answer = await polled;
+      const [jti] = Object.keys(answer.body.sets);
+      expect((await verifySet(b.url, answer.body.sets[jti], stream.aud)).payload.txn).toBe(flagJti);
+      await socket.until(() => socket.notices(id).length === 1, 'the subscriber on B');
+      expect(socket.notices(id)[0].jti).toBe(jti);
+      expect((await poll(b.url, stream.id, await assertion(bank, 'bank-a'), { maxEvents: 0, ack: [jti] })).status).toBe(200);
     } finally {
       socket.close();
     }
