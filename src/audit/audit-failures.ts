@@ -15,6 +15,7 @@ export const MUTATION_AUDIT_ACTIONS: Readonly<Record<string, AuditAction>> = {
   publishEvents: AuditAction.EventsPublish,
   grantAccess: AuditAction.GrantCreate,
   revokeGrant: AuditAction.GrantRevoke,
+  replayDeadLetters: AuditAction.DeadLettersReplay,
 };
 
 /** The target of a failed mutation, from its arguments (the audit service renders it storable: escaped, cut to 256). */

@@ -14,6 +14,10 @@ export enum AuditAction {
   GrantCreate = 'grant.create',
   GrantRevoke = 'grant.revoke',
   ScoresRead = 'scores.read',
+  /** The push worker paused a stream after a run of failures (actor: system). */
+  PushStreamPaused = 'delivery.push-paused',
+  DeadLettersRead = 'delivery.dead-letters.read',
+  DeadLettersReplay = 'delivery.dead-letters.replay',
 }
 
 export const SYSTEM_ACTOR = 'system';

@@ -34,6 +34,8 @@ export enum Permission {
   ReadSharedEvents = 'ReadSharedEvents',
   /** Read merged risk scores and their history. */
   ReadRiskScores = 'ReadRiskScores',
+  /** Manage one's own SSF streams: their dead letters and replay (the streams branch adds the rest). */
+  ManageStreams = 'ManageStreams',
 }
 
 /** What every partner may do, whatever its kind. */
@@ -58,10 +60,10 @@ export const PERMISSIONS_BY_KIND: Readonly<Record<PartnerKind, readonly Permissi
     Permission.CreateAuditCheckpoint,
     Permission.ReadAllGrants,
   ],
-  [PartnerKind.BANK]: SHARER,
-  [PartnerKind.ECOMMERCE]: SHARER,
-  [PartnerKind.INTERNAL_SCORER]: SHARER,
-  [PartnerKind.LEGAL]: PUBLISHER,
+  [PartnerKind.BANK]: [...SHARER, Permission.ManageStreams],
+  [PartnerKind.ECOMMERCE]: [...SHARER, Permission.ManageStreams],
+  [PartnerKind.INTERNAL_SCORER]: [...SHARER, Permission.ManageStreams],
+  [PartnerKind.LEGAL]: [...PUBLISHER, Permission.ManageStreams],
 };
 
 /**
@@ -90,6 +92,8 @@ export const GIVE_TO_GET: Readonly<Record<Permission, boolean>> = {
   [Permission.ReadAllGrants]: false,
   [Permission.ReadSharedEvents]: true,
   [Permission.ReadRiskScores]: true,
+  // Streams carry other partners' events and the scores derived from them.
+  [Permission.ManageStreams]: true,
 };
 
 /** Whether an operation declaring these permissions requires give-to-get. */

@@ -1,0 +1,88 @@
+// The push worker's reads and writes of the outbox (the `delivery` table), one statement each.
+import type { EntityManager } from 'typeorm';
+import { PUSH_METHOD, StreamStatus } from '../stream.entity';
+
+/** A delivery claimed for one attempt. */
+export interface ClaimedDelivery {
+  id: string;
+  streamId: string;
+  token: string | null;
+  payload: Record<string, unknown>;
+  /** Including this attempt. */
+  attempts: number;
+  createdAt: Date;
+}
+
+export interface PushTarget {
+  id: string;
+  endpointUrl: string | null;
+  authorizationHeader: string | null;
+  signingAlg: string;
+}
+
+type Rows<T> = T[] | [T[], number];
+/** UPDATE ... RETURNING answers [rows, count] through TypeORM's pg driver and plain rows through PGlite. */
+const rowsOf = <T>(r: Rows<T>): T[] => (r.length === 2 && Array.isArray(r[0]) && typeof r[1] === 'number' ? (r[0] as T[]) : (r as T[]));
+
+/**
+ * Claims up to `limit` due deliveries of enabled push streams in one statement (its own short
+ * transaction): the rows are locked with SKIP LOCKED, so replicas claiming at the same moment
+ * take different rows, and their next_attempt_at moves `leaseMs` ahead, which is the lease: no
+ * replica sees them as due until then. A replica that dies mid-send leaves them to be retried
+ * once the lease has run out. The attempt is counted here, so a delivery that kills its sender
+ * still reaches PUSH_MAX_ATTEMPTS.
+ */
+export async function claimDue(m: EntityManager, limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
+  const rows = rowsOf<{ id: string; stream_id: string; token: string | null; payload: Record<string, unknown>; attempts: number; created_at: Date }>(
+    await m.query(
+      `WITH due AS (
+         SELECT d.id FROM delivery d JOIN ssf_stream s ON s.id = d.stream_id
+          WHERE d.state = 'PENDING' AND d.next_attempt_at IS NOT NULL AND d.next_attempt_at <= now()
+            AND s.status = '${StreamStatus.ENABLED}' AND s.delivery_method = '${PUSH_METHOD}'
+          ORDER BY d.next_attempt_at
+          LIMIT $1
+          FOR UPDATE OF d SKIP LOCKED)
+       UPDATE delivery d SET next_attempt_at = now() + $2 * interval '1 millisecond', attempts = d.attempts + 1
+         FROM due WHERE d.id = due.id
+       RETURNING d.id, d.stream_id, d.token, d.payload, d.attempts, d.created_at`,
+      [limit, leaseMs],
+    ),
+  );
+  return rows.map((r) => ({ id: r.id, streamId: r.stream_id, token: r.token, payload: r.payload, attempts: r.attempts, createdAt: new Date(r.created_at) }));
+}
+
+export async function targetsOf(m: EntityManager, streamIds: string[]): Promise<Map<string, PushTarget>> {
+  const rows = (await m.query(`SELECT id, endpoint_url, authorization_header, signing_alg FROM ssf_stream WHERE id = ANY($1::uuid[])`, [streamIds])) as Array<{
+    id: string;
+    endpoint_url: string | null;
+    authorization_header: string | null;
+    signing_alg: string;
+  }>;
+  return new Map(rows.map((r) => [r.id, { id: r.id, endpointUrl: r.endpoint_url, authorizationHeader: r.authorization_header, signingAlg: r.signing_alg }]));
+}
+
+/** The receiver took it: ACKED (whatever happened meanwhile: it was delivered), and the stream's run of failures ends. */
+export async function markAcked(m: EntityManager, id: string, streamId: string, note: string | null): Promise<boolean> {
+  const done = rowsOf<{ id: string }>(
+    await m.query(`UPDATE delivery SET state = 'ACKED', acked_at = now(), next_attempt_at = NULL, last_error = $2 WHERE id = $1 AND state <> 'ACKED' RETURNING id`, [id, note]),
+  );
+  await m.query(`UPDATE ssf_stream SET consecutive_failures = 0 WHERE id = $1 AND consecutive_failures <> 0`, [streamId]);
+  return done.length === 1;
+}
+
+/** A failed attempt: due again after `delayMs`, or DEAD (`dead`). A row held meanwhile (stream paused) stays HELD. */
+export async function markFailed(m: EntityManager, id: string, error: string, dead: boolean, delayMs: number): Promise<void> {
+  if (dead) {
+    await m.query(`UPDATE delivery SET state = 'DEAD', next_attempt_at = NULL, last_error = $2 WHERE id = $1 AND state IN ('PENDING', 'HELD')`, [id, error]);
+  } else {
+    await m.query(`UPDATE delivery SET next_attempt_at = now() + $3 * interval '1 millisecond', last_error = $2 WHERE id = $1 AND state IN ('PENDING', 'HELD')`, [id, error, delayMs]);
+  }
+}
+
+/** Counts a failed attempt on the stream; answers the run of failures so far (0 when the stream is not enabled). */
+export async function countStreamFailure(m: EntityManager, streamId: string): Promise<number> {
+  const rows = rowsOf<{ consecutive_failures: number }>(
+    await m.query(`UPDATE ssf_stream SET consecutive_failures = consecutive_failures + 1 WHERE id = $1 AND status = '${StreamStatus.ENABLED}' RETURNING consecutive_failures`, [streamId]),
+  );
+  return rows[0]?.consecutive_failures ?? 0;
+}

@@ -1,0 +1,147 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { AuditService } from '../../audit/audit.service';
+import { APP_CONFIG, AppConfig } from '../../config/config';
+import { MetricsService } from '../../observability/metrics';
+import { NoticeSigner } from '../notice-signer';
+import { OutboundRefused } from './address-policy';
+import { Outbound } from './outbound';
+import { clip, outcomeOf, PushOutcome, retryDelayMs } from './push-outcome';
+import { ClaimedDelivery, claimDue, countStreamFailure, markAcked, markFailed, PushTarget, targetsOf } from './push-store';
+import { PushWaker } from './push-waker';
+import { pauseStreamForFailures } from './pause-stream';
+
+/**
+ * RFC 8935 push: sends the due deliveries of enabled push streams from the outbox, at least once.
+ * Runs in every replica (unless PUSH_WORKER=false); replicas share the work through the claim in
+ * push-store.ts. It wakes on NOTIFY rx_delivery (a notice committed on any replica), on a local
+ * wake-up (a replay), and every PUSH_SCAN_INTERVAL_MS for retries that came due.
+ */
+@Injectable()
+export class PushWorker implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('PushWorker');
+  private readonly outbound: Outbound;
+  private running = false;
+  private inflight = new Set<Promise<void>>();
+  private pumping: Promise<void> | null = null;
+  private again = false;
+  private timer: NodeJS.Timeout | null = null;
+  private waker: PushWaker | null = null;
+
+  constructor(
+    private readonly db: DataSource,
+    private readonly signer: NoticeSigner,
+    private readonly audit: AuditService,
+    private readonly metrics: MetricsService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
+    this.outbound = new Outbound({ allowInsecure: config.push.allowInsecure, allowedPrivateCidrs: config.push.allowedPrivateCidrs }, config.push.timeoutMs);
+  }
+
+  onApplicationBootstrap(): void {
+    if (!this.config.push.worker) return;
+    this.running = true;
+    this.timer = setInterval(() => this.wake(), this.config.push.scanIntervalMs);
+    this.timer.unref();
+    if (this.config.databaseUrl) {
+      this.waker = new PushWaker(this.config.databaseUrl, () => this.wake(), this.logger);
+      this.waker.start();
+    }
+    this.wake();
+  }
+
+  /** Stops claiming and waits for the sends in flight (each ends within PUSH_TIMEOUT_MS), so their outcomes are written. */
+  async onModuleDestroy(): Promise<void> {
+    this.running = false;
+    if (this.timer) clearInterval(this.timer);
+    await this.waker?.stop();
+    await this.pumping;
+    await Promise.allSettled([...this.inflight]);
+    await this.outbound.close();
+  }
+
+  /** Looks for due deliveries now (coalesced: a wake-up during a scan makes one more scan). */
+  wake(): void {
+    if (!this.running) return;
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
+    this.pumping = this.pump()
+      .catch((e) => this.logger.warn(`push scan failed: ${(e as Error).message}`))
+      .finally(() => {
+        this.pumping = null;
+        if (this.again) {
+          this.again = false;
+          this.wake();
+        }
+      });
+  }
+
+  private async pump(): Promise<void> {
+    while (this.running) {
+      const room = this.config.push.concurrency - this.inflight.size;
+      if (room <= 0) return; // a finishing send wakes the worker again
+      const claimed = await claimDue(this.db.manager, room, this.config.push.leaseMs);
+      if (!claimed.length) return;
+      const targets = await targetsOf(this.db.manager, [...new Set(claimed.map((c) => c.streamId))]);
+      const tokens = await this.signer.tokensOf(
+        this.db.manager,
+        claimed.map((c) => ({ id: c.id, token: c.token, payload: c.payload, alg: targets.get(c.streamId)?.signingAlg ?? 'EdDSA' })),
+      );
+      for (const c of claimed) {
+        const p: Promise<void> = this.deliver(c, targets.get(c.streamId), tokens.get(c.id))
+          .catch((e) => this.logger.warn(`push of ${c.id} failed to record: ${(e as Error).message}`))
+          .finally(() => {
+            this.inflight.delete(p);
+            this.wake();
+          });
+        this.inflight.add(p);
+      }
+    }
+  }
+
+  private async deliver(c: ClaimedDelivery, target: PushTarget | undefined, token: string | undefined): Promise<void> {
+    let outcome: PushOutcome;
+    if (!target?.endpointUrl || !token) {
+      outcome = { kind: 'retry', error: target ? 'the stream has no endpoint_url' : 'the stream is gone', retryAfterMs: null };
+    } else {
+      try {
+        const answer = await this.outbound.postSet(target.endpointUrl, token, target.authorizationHeader);
+        outcome = outcomeOf(answer.status, answer.retryAfter, answer.body);
+      } catch (e) {
+        outcome = { kind: 'retry', error: clip(e instanceof OutboundRefused ? e.message : (e as Error).message), retryAfterMs: null };
+      }
+    }
+    await this.record(c, target, outcome);
+  }
+
+  private async record(c: ClaimedDelivery, target: PushTarget | undefined, outcome: PushOutcome): Promise<void> {
+    const push = this.config.push;
+    if (outcome.kind === 'acked') {
+      if (await markAcked(this.db.manager, c.id, c.streamId, outcome.note)) {
+        this.metrics.deliveryLatency.observe({ method: 'push' }, Math.max(0, Date.now() - c.createdAt.getTime()) / 1000);
+      }
+      return;
+    }
+    const dead = outcome.kind === 'rejected' || c.attempts >= push.maxAttempts;
+    const error = outcome.kind === 'retry' && dead ? clip(`${outcome.error} (gave up after ${c.attempts} attempts)`) : outcome.error;
+    const delay = outcome.kind === 'retry' ? retryDelayMs(c.attempts, push.baseDelayMs, push.maxDelayMs, outcome.retryAfterMs) : 0;
+    await markFailed(this.db.manager, c.id, error, dead, delay);
+    const run = await countStreamFailure(this.db.manager, c.streamId);
+    if (run >= push.pauseAfterFailures) {
+      const where = target?.endpointUrl ? safeOrigin(target.endpointUrl) : 'the receiver';
+      const reason = clip(`paused by the gateway: ${run} push attempts to ${where} failed in a row; last: ${outcome.error}`, 512);
+      if (await pauseStreamForFailures(this.db, this.audit, c.streamId, reason)) this.logger.warn(`stream ${c.streamId} ${reason}`);
+    }
+  }
+}
+
+/** Scheme, host and port only: the path or query of a receiver URL may carry a secret. */
+function safeOrigin(raw: string): string {
+  try {
+    return new URL(raw).origin;
+  } catch {
+    return 'the receiver';
+  }
+}
