@@ -48,6 +48,7 @@ export function retryAfterMs(header: string | null | undefined, now = Date.now()
   if (!header) return null;
   const v = header.trim();
   if (/^\d{1,10}$/.test(v)) return Number(v) * 1000;
+  if (!/^[A-Za-z]{3},? /.test(v)) return null; // an HTTP-date starts with the day name (Date.parse takes "-5" as a year)
   const at = Date.parse(v);
   return Number.isNaN(at) ? null : Math.max(0, at - now);
 }
