@@ -46,6 +46,8 @@ export class Outbound {
   constructor(
     private readonly policy: OutboundPolicy,
     private readonly timeoutMs: number,
+    /** Connections per receiver origin: as many as the worker's sends in flight, so none waits in the agent's queue (its timeout would run while it waits). */
+    connections = 32,
     resolve?: Resolver,
   ) {
     this.agent = new Agent({
@@ -53,7 +55,7 @@ export class Outbound {
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
       keepAliveTimeout: 10_000,
-      connections: 16,
+      connections,
     });
   }
 

@@ -35,7 +35,7 @@ export class PushWorker implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly metrics: MetricsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
-    this.outbound = new Outbound({ allowInsecure: config.push.allowInsecure, allowedPrivateCidrs: config.push.allowedPrivateCidrs }, config.push.timeoutMs);
+    this.outbound = new Outbound({ allowInsecure: config.push.allowInsecure, allowedPrivateCidrs: config.push.allowedPrivateCidrs }, config.push.timeoutMs, config.push.concurrency);
   }
 
   onApplicationBootstrap(): void {
