@@ -1,6 +1,8 @@
 import 'reflect-metadata';
 import { GraphQLSchemaHost } from '@nestjs/graphql';
 import { GraphQLObjectType } from 'graphql';
+import { DataSource } from 'typeorm';
+import { insertPushStream } from './support/push-streams';
 import { codeOf, GraphQLResponse, TestDatabase, TestGateway } from './support/app';
 import { makeKey, TestKey } from './support/keys';
 import { makeSet, signal, SUBJECT } from './support/sets';
@@ -21,6 +23,8 @@ type Caller = (typeof ALL)[number];
 const OPERATOR: Caller[] = ['operator'];
 const SHARERS: Caller[] = ['bank-a', 'shop-b', 'scorer-c'];
 const PUBLISHERS: Caller[] = ['bank-a', 'shop-b', 'scorer-c', 'court-d'];
+/** Partners that receive notices on streams of their own. */
+const RECEIVERS: Caller[] = ['bank-a', 'shop-b', 'scorer-c', 'court-d'];
 const EVERYONE: Caller[] = [...ALL];
 
 /** What setup prepared for each caller: ids, keys and tokens its calls use. */
@@ -57,6 +61,12 @@ const OPERATIONS: Record<string, Operation> = {
   'Query.riskScore': { allowed: SHARERS, query: `{ riskScore(subject: "${SUBJECT}") { subject } }`, check: (d) => d.riskScore.subject === SUBJECT },
   'Query.riskScores': { allowed: SHARERS, query: `{ riskScores(subjects: ["${SUBJECT}"]) { subject } }`, check: (d) => d.riskScores.length === 1 },
   'Query.riskScoreHistory': { allowed: SHARERS, query: `{ riskScoreHistory(subject: "${SUBJECT}") { edges { node { tier } } } }` },
+  'Query.deadLetters': {
+    allowed: RECEIVERS,
+    query: 'query($s: ID!) { deadLetters(streamId: $s) { totalCount } }',
+    variables: (f, c) => ({ s: f[`stream:${c}`] ?? f['stream:bank-a'] }),
+    check: (d) => d.deadLetters.totalCount === 0,
+  },
   // Mutations, with arguments that succeed for an allowed caller; the effect is checked.
   'Mutation.registerPartner': {
     allowed: OPERATOR,
@@ -97,6 +107,12 @@ const OPERATIONS: Record<string, Operation> = {
     query: 'mutation($id: ID!) { revokeGrant(id: $id) { id active } }',
     variables: (f, c) => ({ id: f[`grant:${c}`] ?? f.grant }),
     check: (d, c, f) => d.revokeGrant.id === f[`grant:${c}`] && d.revokeGrant.active === false,
+  },
+  'Mutation.replayDeadLetters': {
+    allowed: RECEIVERS,
+    query: 'mutation($s: ID!) { replayDeadLetters(streamId: $s) { replayed held } }',
+    variables: (f, c) => ({ s: f[`stream:${c}`] ?? f['stream:bank-a'] }),
+    check: (d) => d.replayDeadLetters.replayed === 0 && d.replayDeadLetters.held === false,
   },
 };
 
@@ -150,6 +166,8 @@ describe('authorization matrix (e2e, over HTTP)', () => {
       ids[`jwk:${c}`] = JSON.stringify((await makeKey(`${c}-added`)).publicJwk);
       ids[`jwks:${c}`] = JSON.stringify({ keys: [(await makeKey(`new-by-${c}-k1`)).publicJwk] });
       ids[`set:${c}`] = await signal(keys[c], c, { category: 'other', distribution: 'issuer_only' }, { subject: 'v1:matrix-own-subject' });
+      // A push stream of its own (inserted: the stream API is another branch's), to a receiver never reached.
+      if (RECEIVERS.includes(c)) ids[`stream:${c}`] = (await insertPushStream(gw.app.get(DataSource), c, 'https://receiver.invalid/events')).id;
       if (SHARERS.includes(c)) {
         const own = await gw.as(c, keys[c], grant, { i: { grantee: c === 'scorer-c' ? 'shop-b' : 'scorer-c', categories: ['money_mule'], includeEvidence: false, expiresAt: exp, purpose: 'to revoke' } });
         expect(own.errors).toBeUndefined();
@@ -193,9 +211,9 @@ describe('authorization matrix (e2e, over HTTP)', () => {
       }
     }
     expect(failures).toEqual([]);
-    // 27 operations x 5 kinds: 10 for everyone (50), 9 operator-only (9), 7 for the three
-    // sharing kinds (21), publishEvents for four kinds (4).
-    expect(seen).toEqual({ allowed: 84, forbidden: 51 });
+    // 29 operations x 5 kinds: 10 for everyone (50), 9 operator-only (9), 7 for the three
+    // sharing kinds (21), publishEvents, deadLetters and replayDeadLetters for four kinds (12).
+    expect(seen).toEqual({ allowed: 92, forbidden: 53 });
     // The forbidden mutations changed nothing: only the operator's registration happened, and
     // the suspended-then-reactivated partner is active.
     const partners = await gw.asOperator('{ partners(first: 100) { edges { node { id status } } } }');

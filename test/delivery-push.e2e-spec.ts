@@ -6,11 +6,12 @@ import { Delivery, DeliveryState } from '../src/delivery/delivery.entity';
 import { enqueueNotices } from '../src/delivery/outbox';
 import { OutboundRefused } from '../src/delivery/push/address-policy';
 import { Outbound } from '../src/delivery/push/outbound';
-import { PUSH_METHOD, SsfStream } from '../src/delivery/stream.entity';
+import { SsfStream } from '../src/delivery/stream.entity';
 import { MetricsService } from '../src/observability/metrics';
 import { codeOf, TestDatabase, TestGateway } from './support/app';
 import { TestKey } from './support/keys';
 import { waitFor } from './support/processes';
+import { insertPushStream, TIER, tierNotice } from './support/push-streams';
 import { answer, TestReceiver } from './support/receiver';
 
 /**
@@ -30,24 +31,6 @@ const PUSH_ENV = {
   PUSH_LEASE_MS: '2000',
   AUDIT_CHECKPOINT_SECONDS: '0',
 };
-const TIER = 'urn:risk-exchange:event:risk-tier-changed';
-
-export async function insertPushStream(ds: DataSource, owner: string, endpointUrl: string, authorizationHeader: string | null = null): Promise<SsfStream> {
-  const now = new Date();
-  const s: SsfStream = {
-    id: randomUUID(), owner, aud: `https://${owner}.example/ssf`, description: null, eventsRequested: [TIER], deliveryMethod: PUSH_METHOD, endpointUrl, authorizationHeader,
-    signingAlg: 'EdDSA', minVerificationInterval: 30, status: 'enabled', statusReason: null, lastVerificationAt: null, consecutiveFailures: 0, createdAt: now, updatedAt: now,
-  };
-  await ds.getRepository(SsfStream).insert(s);
-  return s;
-}
-
-export function tierNotice(stream: SsfStream, subject = 'subj-push-1') {
-  return {
-    streamId: stream.id, receiver: stream.owner, eventId: null, eventType: TIER, state: DeliveryState.PENDING as const, push: true,
-    payload: { aud: stream.aud, sub_id: { format: 'opaque', id: subject }, events: { [TIER]: { previous_tier: 'none', tier: 'warn', score: 0.71, changed_at: 1_790_000_000 } } },
-  };
-}
 
 describe('RFC 8935 push delivery (e2e, PostgreSQL, real receivers)', () => {
   let db: TestDatabase;

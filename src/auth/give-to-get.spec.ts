@@ -5,10 +5,11 @@ import { Permission, requiresGiveToGet } from './permissions';
 
 /**
  * The give-to-get column, written by hand: the operations that read data other partners derived
- * (their events, or scores and tier changes computed from them). `event(id)` is not in it: it
+ * (their events, or scores and tier changes computed from them; a stream's dead letters are SETs
+ * about them). `event(id)` is not in it: it
  * also answers the caller's own events, and checks give-to-get in the service for others' ones.
  */
-const GIVE_TO_GET_OPERATIONS = ['flags', 'riskScore', 'riskScoreHistory', 'riskScores', 'signals'];
+const GIVE_TO_GET_OPERATIONS = ['deadLetters', 'flags', 'replayDeadLetters', 'riskScore', 'riskScoreHistory', 'riskScores', 'signals'];
 
 describe('give-to-get column of the permission table', () => {
   it('marks exactly the operations that read partner-derived data', () => {
