@@ -24,7 +24,7 @@ const METRICS_TOKEN = 'push-processes-metrics-token';
   let db: TestDatabase;
   const procs: GatewayProcess[] = [];
   const receivers: TestReceiver[] = [];
-  const start = async () => {
+  const start = async (env: Record<string, string> = {}) => {
     const p = GatewayProcess.spawn({
       DATABASE_URL: db.url!,
       DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'rx-push-proc-')),
@@ -37,6 +37,7 @@ const METRICS_TOKEN = 'push-processes-metrics-token';
       METRICS_TOKEN,
       AUDIT_CHECKPOINT_SECONDS: '0',
       OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0',
+      ...env,
     });
     procs.push(p);
     return p.listening();
@@ -71,10 +72,11 @@ const METRICS_TOKEN = 'push-processes-metrics-token';
     await db?.drop();
   });
 
-  it('pushes each of 300 notices exactly once from two processes, and both take part', async () => {
+  it('pushes each of 300 notices exactly once from two processes, and both take part (a third, with PUSH_WORKER=false, does not)', async () => {
     const r = await TestReceiver.start((req, res) => void setTimeout(() => answer(202)(req, res), 5));
     receivers.push(r);
     const [a, b] = [await start(), await start()]; // one after the other: the first one migrates
+    const idle = await start({ PUSH_WORKER: 'false' });
     const { streamId, jtis } = await streamWithNotices(r.url(), 300);
     await waitFor(async () => (await states(streamId)).every((s) => s.state === 'ACKED'), 60_000, 'every notice to be acknowledged');
 
@@ -87,6 +89,7 @@ const METRICS_TOKEN = 'push-processes-metrics-token';
     expect(byA + byB).toBe(300);
     expect(byA).toBeGreaterThan(0);
     expect(byB).toBeGreaterThan(0);
+    expect(await pushedBy(idle)).toBe(0);
   });
 
   it('delivers through another process what a process killed with SIGKILL had claimed, after the lease', async () => {
@@ -121,6 +124,8 @@ function manager(c: Client): EntityManager {
 
 /** Push deliveries acknowledged by one process, from its /metrics. */
 async function pushedBy(p: GatewayProcess): Promise<number> {
-  const text = await (await fetch(`${p.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
+  const res = await fetch(`${p.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+  const text = await res.text();
+  if (res.status !== 200 || !text.includes('# HELP rx_delivery_latency_seconds')) throw new Error(`GET /metrics answered ${res.status}: ${text.slice(0, 200)}`);
   return Number(/^rx_delivery_latency_seconds_count\{method="push"\} (\d+)/m.exec(text)?.[1] ?? 0);
 }

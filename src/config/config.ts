@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import * as ipaddr from 'ipaddr.js';
 
 /** Raised when an environment variable has a bad value; the message names the variable. */
 export class ConfigError extends Error {
@@ -86,9 +87,9 @@ function readCidrs(env: Env, name: string): string[] {
   if (raw === undefined || raw.trim() === '') return [];
   return raw.split(',').map((part) => {
     const c = part.trim();
-    const m = /^([0-9a-fA-F:.]+)\/(\d{1,3})$/.exec(c);
-    const max = m && m[1].includes(':') ? 128 : 32;
-    if (!m || Number(m[2]) > max || (!m[1].includes(':') && !/^\d{1,3}(\.\d{1,3}){3}$/.test(m[1]))) {
+    try {
+      ipaddr.parseCIDR(c);
+    } catch {
       throw new ConfigError(name, `must be a comma-separated list of CIDR ranges like 10.1.0.0/16,fd00::/8; got "${c}"`);
     }
     return c;

@@ -85,10 +85,7 @@ export class PushWorker implements OnApplicationBootstrap, OnModuleDestroy {
       const claimed = await claimDue(this.db.manager, room, this.config.push.leaseMs);
       if (!claimed.length) return;
       const targets = await targetsOf(this.db.manager, [...new Set(claimed.map((c) => c.streamId))]);
-      const tokens = await this.signer.tokensOf(
-        this.db.manager,
-        claimed.map((c) => ({ id: c.id, token: c.token, payload: c.payload, alg: targets.get(c.streamId)?.signingAlg ?? 'EdDSA' })),
-      );
+      const tokens = await this.tokensOf(claimed, targets);
       for (const c of claimed) {
         const p: Promise<void> = this.deliver(c, targets.get(c.streamId), tokens.get(c.id))
           .catch((e) => this.logger.warn(`push of ${c.id} failed to record: ${(e as Error).message}`))
@@ -101,10 +98,30 @@ export class PushWorker implements OnApplicationBootstrap, OnModuleDestroy {
     }
   }
 
-  private async deliver(c: ClaimedDelivery, target: PushTarget | undefined, token: string | undefined): Promise<void> {
+  /** The SETs, signed once per delivery (NoticeSigner), by algorithm: a stream whose algorithm cannot sign fails alone, as a failed attempt. */
+  private async tokensOf(claimed: ClaimedDelivery[], targets: Map<string, PushTarget>): Promise<Map<string, string | Error>> {
+    const byAlg = new Map<string, ClaimedDelivery[]>();
+    for (const c of claimed) {
+      const alg = targets.get(c.streamId)?.signingAlg ?? 'EdDSA';
+      byAlg.set(alg, [...(byAlg.get(alg) ?? []), c]);
+    }
+    const out = new Map<string, string | Error>();
+    for (const [alg, group] of byAlg) {
+      try {
+        const tokens = await this.signer.tokensOf(this.db.manager, group.map((c) => ({ id: c.id, token: c.token, payload: c.payload, alg })));
+        for (const [id, token] of tokens) out.set(id, token);
+      } catch (e) {
+        for (const c of group) out.set(c.id, new Error(`the gateway could not sign the SET with ${alg}: ${(e as Error).message}`));
+      }
+    }
+    return out;
+  }
+
+  private async deliver(c: ClaimedDelivery, target: PushTarget | undefined, token: string | Error | undefined): Promise<void> {
     let outcome: PushOutcome;
-    if (!target?.endpointUrl || !token) {
-      outcome = { kind: 'retry', error: target ? 'the stream has no endpoint_url' : 'the stream is gone', retryAfterMs: null };
+    if (!target?.endpointUrl || !token || token instanceof Error) {
+      const error = token instanceof Error ? token.message : !target ? 'the stream is gone' : !target.endpointUrl ? 'the stream has no endpoint_url' : 'the SET was not signed';
+      outcome = { kind: 'retry', error: clip(error), retryAfterMs: null };
     } else {
       try {
         const answer = await this.outbound.postSet(target.endpointUrl, token, target.authorizationHeader);
