@@ -12,6 +12,7 @@ import { benchVisibility } from './sharing-bench';
 import { benchScores } from './score-bench';
 import { benchFlags } from './flags-bench';
 import { benchOverload } from './overload-bench';
+import { benchPush } from './push-bench';
 import { checkedLoad, report } from './checked-load';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -55,7 +56,7 @@ async function withPg<T>(fn: (c: Client) => Promise<T>): Promise<T> {
 }
 
 /** BENCH_ONLY=ingest,score (say) runs only those scenarios and writes bench/results/partial.json. */
-const SCENARIOS = ['startup', 'me', 'ingest', 'visibility', 'score', 'flags', 'audit', 'overload'] as const;
+const SCENARIOS = ['startup', 'me', 'ingest', 'visibility', 'score', 'flags', 'audit', 'overload', 'push'] as const;
 const ONLY = (process.env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 const want = (s: (typeof SCENARIOS)[number]) => ONLY.length === 0 || ONLY.includes(s);
 
@@ -88,6 +89,7 @@ async function main(): Promise<void> {
   if (want('flags')) await onDatabase('flags', async (u) => Object.assign(results, await benchFlags(u)));
   if (want('audit')) await onDatabase('audit', async (u) => Object.assign(results, await benchAudit(u, Number(process.env.BENCH_AUDIT_ENTRIES || 1_000_000))));
   if (want('overload')) await onDatabase('overload', async (u) => Object.assign(results, await benchOverload(u)));
+  if (want('push')) await onDatabase('push', async (u) => Object.assign(results, await benchPush(u)));
 
   const out = path.join(ROOT, 'bench', 'results', ONLY.length ? 'partial.json' : 'latest.json');
   const failedRuns = Object.entries(results).filter(([k, v]) => /_(failed|transport_errors)$/.test(k) && v !== 0).map(([k]) => k.replace(/_(failed|transport_errors)$/, ''));

@@ -61,13 +61,26 @@ export async function targetsOf(m: EntityManager, streamIds: string[]): Promise<
   return new Map(rows.map((r) => [r.id, { id: r.id, endpointUrl: r.endpoint_url, authorizationHeader: r.authorization_header, signingAlg: r.signing_alg }]));
 }
 
-/** The receiver took it: ACKED (whatever happened meanwhile: it was delivered), and the stream's run of failures ends. */
-export async function markAcked(m: EntityManager, id: string, streamId: string, note: string | null): Promise<boolean> {
-  const done = rowsOf<{ id: string }>(
-    await m.query(`UPDATE delivery SET state = 'ACKED', acked_at = now(), next_attempt_at = NULL, last_error = $2 WHERE id = $1 AND state <> 'ACKED' RETURNING id`, [id, note]),
+/**
+ * The receivers took them: ACKED (whatever happened meanwhile: they were delivered), and their
+ * streams' runs of failures end. One statement for a whole group of acknowledgements.
+ * Answers the ids that were not acknowledged before.
+ */
+export async function markAcked(m: EntityManager, acks: Array<{ id: string; note: string | null }>): Promise<Set<string>> {
+  const rows = rowsOf<{ id: string }>(
+    await m.query(
+      `WITH acked AS (
+         UPDATE delivery d SET state = 'ACKED', acked_at = now(), next_attempt_at = NULL, last_error = r.note
+           FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, note text)
+          WHERE d.id = r.id AND d.state <> 'ACKED'
+          RETURNING d.id, d.stream_id),
+       reset AS (
+         UPDATE ssf_stream s SET consecutive_failures = 0 WHERE s.id IN (SELECT stream_id FROM acked) AND s.consecutive_failures <> 0)
+       SELECT id FROM acked`,
+      [JSON.stringify(acks)],
+    ),
   );
-  await m.query(`UPDATE ssf_stream SET consecutive_failures = 0 WHERE id = $1 AND consecutive_failures <> 0`, [streamId]);
-  return done.length === 1;
+  return new Set(rows.map((r) => r.id));
 }
 
 /** A failed attempt: due again after `delayMs`, or DEAD (`dead`). A row held meanwhile (stream paused) stays HELD. */

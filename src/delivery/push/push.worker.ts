@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AuditService } from '../../audit/audit.service';
+import { GroupRunner } from '../../common/group-runner';
 import { APP_CONFIG, AppConfig } from '../../config/config';
 import { MetricsService } from '../../observability/metrics';
 import { NoticeSigner } from '../notice-signer';
@@ -27,6 +28,11 @@ export class PushWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private again = false;
   private timer: NodeJS.Timeout | null = null;
   private waker: PushWaker | null = null;
+  /** Acknowledgements arriving together are written together (group commit). */
+  private readonly acks = new GroupRunner<{ id: string; note: string | null }, boolean>(async (items) => {
+    const fresh = await markAcked(this.db.manager, items);
+    return items.map((i) => fresh.has(i.id));
+  });
 
   constructor(
     private readonly db: DataSource,
@@ -81,7 +87,8 @@ export class PushWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private async pump(): Promise<void> {
     while (this.running) {
       const room = this.config.push.concurrency - this.inflight.size;
-      if (room <= 0) return; // a finishing send wakes the worker again
+      // Claim in batches, not one row per finished send: a finishing send wakes the worker again.
+      if (room <= 0 || (this.inflight.size > 0 && room < Math.ceil(this.config.push.concurrency / 4))) return;
       const claimed = await claimDue(this.db.manager, room, this.config.push.leaseMs);
       if (!claimed.length) return;
       const targets = await targetsOf(this.db.manager, [...new Set(claimed.map((c) => c.streamId))]);
@@ -136,7 +143,7 @@ export class PushWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private async record(c: ClaimedDelivery, target: PushTarget | undefined, outcome: PushOutcome): Promise<void> {
     const push = this.config.push;
     if (outcome.kind === 'acked') {
-      if (await markAcked(this.db.manager, c.id, c.streamId, outcome.note)) {
+      if (await this.acks.submit({ id: c.id, note: outcome.note })) {
         this.metrics.deliveryLatency.observe({ method: 'push' }, Math.max(0, Date.now() - c.createdAt.getTime()) / 1000);
       }
       return;
