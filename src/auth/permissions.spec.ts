@@ -40,6 +40,8 @@ const EXPECTED: Record<string, Permission[]> = {
   'Query.riskScore': [Permission.ReadRiskScores],
   'Query.riskScores': [Permission.ReadRiskScores],
   'Query.riskScoreHistory': [Permission.ReadRiskScores],
+  'Query.deadLetters': [Permission.ManageStreams],
+  'Mutation.replayDeadLetters': [Permission.ManageStreams],
 };
 
 async function buildSchema(): Promise<GraphQLSchema> {
