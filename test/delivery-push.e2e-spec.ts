@@ -194,6 +194,24 @@ describe('RFC 8935 push delivery (e2e, PostgreSQL, real receivers)', () => {
     }
   });
 
+  it('connects to the address its own lookup checked: a name resolving to a private address is refused, one resolving to the receiver is reached', async () => {
+    const onV6 = await receiver(answer(202), '::1'); // listens on ::1 only
+    const answers: Record<string, string> = { 'rebound.localhost': '10.0.0.1', 'pinned.localhost': '::1' };
+    const resolve = (host: string, _o: unknown, cb: (e: NodeJS.ErrnoException | null, a: Array<{ address: string; family: number }>) => void) =>
+      cb(null, answers[host] ? [{ address: answers[host], family: answers[host].includes(':') ? 6 : 4 }] : []);
+    const out = new Outbound({ allowInsecure: true, allowedPrivateCidrs: [] }, 1000, 4, resolve as never);
+    try {
+      const refused = await out.postSet(`http://rebound.localhost:${onV6.port}/events`, 'x.y.z', null).then(() => 'sent', (e: Error) => e.message);
+      expect(refused).toBe('refused to push to rebound.localhost: it resolves to 10.0.0.1 is a private address');
+      expect(onV6.received).toHaveLength(0);
+      // Only the checked answer (::1) reaches the receiver: the system resolver knows no such name (or would say 127.0.0.1, where nothing listens).
+      expect((await out.postSet(`http://pinned.localhost:${onV6.port}/events`, 'x.y.z', null)).status).toBe(202);
+      expect(onV6.received).toHaveLength(1);
+    } finally {
+      await out.close();
+    }
+  });
+
   it('times out a slow receiver, and delivers once it answers', async () => {
     let slow = true;
     const r = await receiver((req, res) => (slow ? undefined : answer(202)(req, res))); // slow: never answers
