@@ -98,7 +98,7 @@ const METRICS_TOKEN = 'push-processes-metrics-token';
     let hold = true;
     const r = await TestReceiver.start((req, res) => (hold ? undefined : answer(202)(req, res))); // holding: never answers
     receivers.push(r);
-    const doomed = await start();
+    const doomed = await start({ PUSH_STREAM_CONCURRENCY: '32' }); // all 20 of the stream in flight at once
     const { streamId, jtis } = await streamWithNotices(r.url(), 20);
     await waitFor(() => r.received.length >= 20, 30_000, 'the first process to send all 20');
     await doomed.kill('SIGKILL');

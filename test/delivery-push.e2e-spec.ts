@@ -29,6 +29,7 @@ const PUSH_ENV = {
   PUSH_SCAN_INTERVAL_MS: '50',
   PUSH_TIMEOUT_MS: '1000',
   PUSH_LEASE_MS: '2000',
+  PUSH_STREAM_CONCURRENCY: '4',
   AUDIT_CHECKPOINT_SECONDS: '0',
 };
 
@@ -210,6 +211,25 @@ describe('RFC 8935 push delivery (e2e, PostgreSQL, real receivers)', () => {
     } finally {
       await out.close();
     }
+  });
+
+  it('gives one stream at most PUSH_STREAM_CONCURRENCY sends at a time, so a slow receiver does not hold up the others', async () => {
+    let open = 0;
+    let most = 0;
+    const slow = await receiver((req, res) => {
+      most = Math.max(most, ++open);
+      res.on('close', () => open--);
+      setTimeout(() => answer(202)(req, res), 400); // slow, within PUSH_TIMEOUT_MS
+    });
+    const fast = await receiver(answer(202));
+    const [s, f] = [await insertPushStream(ds, 'bank-a', slow.url()), await insertPushStream(ds, 'shop-b', fast.url())];
+    const slowJtis = await ds.transaction((tx) => enqueueNotices(tx, Array.from({ length: 16 }, (_, i) => tierNotice(s, `subj-slow-${i}`))));
+    await until('the slow receiver to get its first requests', async () => slow.received.length > 0);
+    const fastJtis = await ds.transaction((tx) => enqueueNotices(tx, [tierNotice(f, 'subj-fast-1'), tierNotice(f, 'subj-fast-2')]));
+    await until('the other stream to be delivered', async () => (await Promise.all(fastJtis.map(row))).every((d) => d.state === 'ACKED'));
+    await until('the slow stream to be delivered', async () => (await Promise.all(slowJtis.map(row))).every((d) => d.state === 'ACKED'));
+    expect(most).toBe(4); // the cap was reached, never passed
+    expect(slow.jtis().sort()).toEqual([...slowJtis].sort());
   });
 
   it('times out a slow receiver, and delivers once it answers', async () => {

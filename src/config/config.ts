@@ -74,8 +74,13 @@ export interface PushConfig {
   leaseMs: number;
   /** Whole request, connect to last byte read. */
   timeoutMs: number;
-  /** Deliveries in flight at once in this process. */
+  /** Deliveries in flight at once in this process... */
   concurrency: number;
+  /**
+   * ...and for one stream, so a slow receiver cannot take every slot. RFC 8935 sends one SET per
+   * request, so a stream's rate is this over its receiver's response time (64 at 50 ms: 1,280/s).
+   */
+  streamConcurrency: number;
   /** Plain http (and loopback addresses) allowed for loopback receivers: development and tests only. */
   allowInsecure: boolean;
   /** Private ranges a receiver may resolve to anyway (CIDR list). */
@@ -104,6 +109,9 @@ function readPushConfig(env: Env): PushConfig {
   const leaseMs = readInt(env, 'PUSH_LEASE_MS', 60_000, 1000, 3_600_000);
   // A lease shorter than a send would let another replica send the same row while this one still is.
   if (leaseMs < 2 * timeoutMs) throw new ConfigError('PUSH_LEASE_MS', `must be at least twice PUSH_TIMEOUT_MS (${2 * timeoutMs})`);
+  const concurrency = readInt(env, 'PUSH_CONCURRENCY', 128, 1, 1000);
+  const streamConcurrency = readInt(env, 'PUSH_STREAM_CONCURRENCY', Math.ceil(concurrency / 2), 1, 1000);
+  if (streamConcurrency > concurrency) throw new ConfigError('PUSH_STREAM_CONCURRENCY', `must be at most PUSH_CONCURRENCY (${concurrency})`);
   return {
     worker: readBool(env, 'PUSH_WORKER', true),
     maxAttempts: readInt(env, 'PUSH_MAX_ATTEMPTS', 8, 1, 100),
@@ -113,7 +121,8 @@ function readPushConfig(env: Env): PushConfig {
     scanIntervalMs: readInt(env, 'PUSH_SCAN_INTERVAL_MS', 1000, 10, 600_000),
     leaseMs,
     timeoutMs,
-    concurrency: readInt(env, 'PUSH_CONCURRENCY', 32, 1, 1000),
+    concurrency,
+    streamConcurrency,
     allowInsecure: readBool(env, 'ALLOW_INSECURE_PUSH', false),
     allowedPrivateCidrs: readCidrs(env, 'PUSH_ALLOWED_PRIVATE_CIDRS'),
   };

@@ -47,7 +47,7 @@ export class Outbound {
     private readonly policy: OutboundPolicy,
     private readonly timeoutMs: number,
     /** Connections per receiver origin: as many as the worker's sends in flight, so none waits in the agent's queue (its timeout would run while it waits). */
-    connections = 32,
+    connections = 128,
     resolve?: Resolver,
   ) {
     this.agent = new Agent({

@@ -31,21 +31,44 @@ const rowsOf = <T>(r: Rows<T>): T[] => (r.length === 2 && Array.isArray(r[0]) &&
  * replica sees them as due until then. A replica that dies mid-send leaves them to be retried
  * once the lease has run out. The attempt is counted here, so a delivery that kills its sender
  * still reaches PUSH_MAX_ATTEMPTS.
+ *
+ * Fairness: no stream gets more than `perStream` sends in flight in this process (`busy` counts
+ * those already in flight), so one slow or hanging receiver cannot take every slot and hold up
+ * the other partners' notices. The earliest `scan` due rows of the streams that have room are
+ * ranked per stream; the lock re-checks each row (another replica may have claimed it).
  */
-export async function claimDue(m: EntityManager, limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
+/**
+ * Whether a stream with `busy` sends in flight may be claimed for: only once half its slots are
+ * free, so that each claim brings several of its rows rather than one per finished send.
+ */
+export function streamHasRoom(busy: number, perStream: number): boolean {
+  return busy <= Math.floor(perStream / 2);
+}
+
+export async function claimDue(m: EntityManager, limit: number, leaseMs: number, perStream: number, busy: ReadonlyMap<string, number>): Promise<ClaimedDelivery[]> {
+  const full = [...busy].filter(([, n]) => !streamHasRoom(n, perStream)).map(([id]) => id);
   const rows = rowsOf<{ id: string; stream_id: string; token: string | null; payload: Record<string, unknown>; attempts: number; created_at: Date }>(
     await m.query(
-      `WITH due AS (
-         SELECT d.id FROM delivery d JOIN ssf_stream s ON s.id = d.stream_id
+      `WITH early AS (
+         SELECT d.id, d.stream_id, d.next_attempt_at FROM delivery d JOIN ssf_stream s ON s.id = d.stream_id
           WHERE d.state = 'PENDING' AND d.next_attempt_at IS NOT NULL AND d.next_attempt_at <= now()
             AND s.status = '${StreamStatus.ENABLED}' AND s.delivery_method = '${PUSH_METHOD}'
+            AND d.stream_id <> ALL($3::uuid[])
+          ORDER BY d.next_attempt_at
+          LIMIT $4),
+       ranked AS (
+         SELECT e.id, row_number() OVER (PARTITION BY e.stream_id ORDER BY e.next_attempt_at, e.id) AS rn, coalesce(b.value::int, 0) AS busy
+           FROM early e LEFT JOIN jsonb_each_text($5::jsonb) b ON b.key = e.stream_id::text),
+       due AS (
+         SELECT d.id FROM delivery d JOIN ranked r ON r.id = d.id
+          WHERE r.rn <= $6 - r.busy AND d.state = 'PENDING' AND d.next_attempt_at <= now()
           ORDER BY d.next_attempt_at
           LIMIT $1
           FOR UPDATE OF d SKIP LOCKED)
        UPDATE delivery d SET next_attempt_at = now() + $2 * interval '1 millisecond', attempts = d.attempts + 1
          FROM due WHERE d.id = due.id
        RETURNING d.id, d.stream_id, d.token, d.payload, d.attempts, d.created_at`,
-      [limit, leaseMs],
+      [limit, leaseMs, full, Math.max(limit * 4, 200), JSON.stringify(Object.fromEntries(busy)), perStream],
     ),
   );
   return rows.map((r) => ({ id: r.id, streamId: r.stream_id, token: r.token, payload: r.payload, attempts: r.attempts, createdAt: new Date(r.created_at) }));

@@ -8,7 +8,7 @@ import { NoticeSigner } from '../notice-signer';
 import { OutboundRefused } from './address-policy';
 import { Outbound } from './outbound';
 import { clip, outcomeOf, PushOutcome, retryDelayMs } from './push-outcome';
-import { ClaimedDelivery, claimDue, countStreamFailure, markAcked, markFailed, PushTarget, targetsOf } from './push-store';
+import { ClaimedDelivery, claimDue, countStreamFailure, markAcked, markFailed, PushTarget, streamHasRoom, targetsOf } from './push-store';
 import { PushWaker } from './push-waker';
 import { pauseStreamForFailures } from './pause-stream';
 
@@ -24,6 +24,8 @@ export class PushWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly outbound: Outbound;
   private running = false;
   private inflight = new Set<Promise<void>>();
+  /** Sends in flight per stream (at most PUSH_STREAM_CONCURRENCY each). */
+  private readonly busy = new Map<string, number>();
   private pumping: Promise<void> | null = null;
   private again = false;
   private timer: NodeJS.Timeout | null = null;
@@ -84,21 +86,33 @@ export class PushWorker implements OnApplicationBootstrap, OnModuleDestroy {
       });
   }
 
+  /** Free slots a claim waits for (claims come in batches, not one row per finished send). */
+  private get claimBatch(): number {
+    return Math.ceil(this.config.push.concurrency / 4);
+  }
+
   private async pump(): Promise<void> {
+    const push = this.config.push;
     while (this.running) {
-      const room = this.config.push.concurrency - this.inflight.size;
-      // Claim in batches, not one row per finished send: a finishing send wakes the worker again.
-      if (room <= 0 || (this.inflight.size > 0 && room < Math.ceil(this.config.push.concurrency / 4))) return;
-      const claimed = await claimDue(this.db.manager, room, this.config.push.leaseMs);
+      const room = push.concurrency - this.inflight.size;
+      if (room <= 0 || (this.inflight.size > 0 && room < this.claimBatch)) return;
+      const claimed = await claimDue(this.db.manager, room, push.leaseMs, push.streamConcurrency, this.busy);
       if (!claimed.length) return;
       const targets = await targetsOf(this.db.manager, [...new Set(claimed.map((c) => c.streamId))]);
       const tokens = await this.tokensOf(claimed, targets);
       for (const c of claimed) {
+        this.busy.set(c.streamId, (this.busy.get(c.streamId) ?? 0) + 1);
         const p: Promise<void> = this.deliver(c, targets.get(c.streamId), tokens.get(c.id))
           .catch((e) => this.logger.warn(`push of ${c.id} failed to record: ${(e as Error).message}`))
           .finally(() => {
             this.inflight.delete(p);
-            this.wake();
+            const left = (this.busy.get(c.streamId) ?? 1) - 1;
+            if (left > 0) this.busy.set(c.streamId, left);
+            else this.busy.delete(c.streamId);
+            // Claim again only when a claim can bring a batch: this stream just got room back,
+            // or the process did (otherwise every finished send would cost a claim query).
+            const streamReopened = streamHasRoom(left, push.streamConcurrency) && !streamHasRoom(left + 1, push.streamConcurrency);
+            if (streamReopened || push.concurrency - this.inflight.size === this.claimBatch || this.inflight.size === 0) this.wake();
           });
         this.inflight.add(p);
       }
