@@ -13,6 +13,7 @@ import { benchScores } from './score-bench';
 import { benchFlags } from './flags-bench';
 import { benchOverload } from './overload-bench';
 import { benchDelivery } from './delivery-bench';
+import { benchPush } from './push-bench';
 import { checkedLoad, report } from './checked-load';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -56,7 +57,7 @@ async function withPg<T>(fn: (c: Client) => Promise<T>): Promise<T> {
 }
 
 /** BENCH_ONLY=ingest,score (say) runs only those scenarios and writes bench/results/partial.json. */
-const SCENARIOS = ['startup', 'me', 'ingest', 'visibility', 'score', 'flags', 'audit', 'overload', 'delivery'] as const;
+const SCENARIOS = ['startup', 'me', 'ingest', 'visibility', 'score', 'flags', 'audit', 'overload', 'delivery', 'push'] as const;
 const ONLY = (process.env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 const want = (s: (typeof SCENARIOS)[number]) => ONLY.length === 0 || ONLY.includes(s);
 
@@ -90,6 +91,7 @@ async function main(): Promise<void> {
   if (want('audit')) await onDatabase('audit', async (u) => Object.assign(results, await benchAudit(u, Number(process.env.BENCH_AUDIT_ENTRIES || 1_000_000))));
   if (want('overload')) await onDatabase('overload', async (u) => Object.assign(results, await benchOverload(u)));
   if (want('delivery')) await onDatabase('delivery', async (u) => Object.assign(results, await benchDelivery(u)));
+  if (want('push')) await onDatabase('push', async (u) => Object.assign(results, await benchPush(u)));
 
   const out = path.join(ROOT, 'bench', 'results', ONLY.length ? 'partial.json' : 'latest.json');
   const failedRuns = Object.entries(results).filter(([k, v]) => /_(failed|transport_errors)$/.test(k) && v !== 0).map(([k]) => k.replace(/_(failed|transport_errors)$/, ''));

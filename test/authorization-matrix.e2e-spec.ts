@@ -1,10 +1,11 @@
 import 'reflect-metadata';
 import { GraphQLSchemaHost } from '@nestjs/graphql';
 import { GraphQLObjectType } from 'graphql';
+import { DataSource } from 'typeorm';
+import { insertPushStream } from './support/push-streams';
 import { codeOf, GraphQLResponse, TestDatabase, TestGateway } from './support/app';
 import { makeKey, TestKey } from './support/keys';
 import { makeSet, signal, SUBJECT } from './support/sets';
-import { DataSource } from 'typeorm';
 import { assertion } from './support/keys';
 import { createStream, enqueue, NoticeSocket } from './support/notices';
 
@@ -37,6 +38,8 @@ type Caller = (typeof ALL)[number];
 const OPERATOR: Caller[] = ['operator'];
 const SHARERS: Caller[] = ['bank-a', 'shop-b', 'scorer-c'];
 const PUBLISHERS: Caller[] = ['bank-a', 'shop-b', 'scorer-c', 'court-d'];
+/** Partners that receive notices on streams of their own. */
+const RECEIVERS: Caller[] = ['bank-a', 'shop-b', 'scorer-c', 'court-d'];
 const EVERYONE: Caller[] = [...ALL];
 
 /** What setup prepared for each caller: ids, keys and tokens its calls use. */
@@ -95,6 +98,12 @@ const OPERATIONS: Record<string, Operation> = {
     query: 'subscription($s: ID!) { notices(streamId: $s) { jti } }',
     variables: (f, c) => ({ s: f[`notice-stream:${c}`] ?? f['notice-stream:bank-a'] }),
     check: (d, c, f) => d.notices.jti === f[`notice:${c}`],
+  },
+  'Query.deadLetters': {
+    allowed: RECEIVERS,
+    query: 'query($s: ID!) { deadLetters(streamId: $s) { totalCount } }',
+    variables: (f, c) => ({ s: f[`push-stream:${c}`] ?? f['push-stream:bank-a'] }),
+    check: (d) => d.deadLetters.totalCount === 0,
   },
   // Mutations, with arguments that succeed for an allowed caller; the effect is checked.
   'Mutation.registerPartner': {
@@ -197,6 +206,12 @@ const OPERATIONS: Record<string, Operation> = {
     check: (d, c, f) => d.verifyStream.streamId === f[`stream:${c}`],
   },
   'Mutation.deleteStream': { allowed: PUBLISHERS, query: 'mutation($s: ID!) { deleteStream(streamId: $s) }', variables: (f, c) => ({ s: f[`stream-del:${c}`] ?? f['stream-del:bank-a'] }), check: (d, c, f) => d.deleteStream === f[`stream-del:${c}`] },
+  'Mutation.replayDeadLetters': {
+    allowed: RECEIVERS,
+    query: 'mutation($s: ID!) { replayDeadLetters(streamId: $s) { replayed held } }',
+    variables: (f, c) => ({ s: f[`push-stream:${c}`] ?? f['push-stream:bank-a'] }),
+    check: (d) => d.replayDeadLetters.replayed === 0 && d.replayDeadLetters.held === false,
+  },
 };
 
 /** Give-to-get (GIVE_TO_GET_MIN_EVENTS set for the sharing kinds): reads of partner-derived data need a contribution. */
@@ -255,6 +270,8 @@ describe('authorization matrix (e2e, over HTTP)', () => {
       expect(pushToken.errors).toBeUndefined();
       ids[`pushToken:${c}`] = pushToken.data!.createPushToken.pushToken.id;
       ids[`set:${c}`] = await signal(keys[c], c, { category: 'other', distribution: 'issuer_only' }, { subject: 'v1:matrix-own-subject' });
+      // A push stream of its own, to a receiver never reached (for the dead-letter operations).
+      if (RECEIVERS.includes(c)) ids[`push-stream:${c}`] = (await insertPushStream(gw.app.get(DataSource), c, 'https://receiver.invalid/events')).id;
       if (SHARERS.includes(c)) {
         const own = await gw.as(c, keys[c], grant, { i: { grantee: c === 'scorer-c' ? 'shop-b' : 'scorer-c', categories: ['money_mule'], includeEvidence: false, expiresAt: exp, purpose: 'to revoke' } });
         expect(own.errors).toBeUndefined();
@@ -313,10 +330,10 @@ describe('authorization matrix (e2e, over HTTP)', () => {
       }
     }
     expect(failures).toEqual([]);
-    // 44 operations x 5 kinds: 10 for everyone (50), 10 operator-only (10), 7 for the three
-    // sharing kinds (21), publishEvents, the 10 stream and the 3 notice operations for four kinds
-    // (56), the 3 push-token operations for all five (15).
-    expect(seen).toEqual({ allowed: 152, forbidden: 68 });
+    // 46 operations x 5 kinds: 10 for everyone (50), 10 operator-only (10), 7 for the three
+    // sharing kinds (21), publishEvents, the 10 stream, 3 notice and 2 dead-letter operations for
+    // four kinds (64), the 3 push-token operations for all five (15).
+    expect(seen).toEqual({ allowed: 160, forbidden: 70 });
     // The forbidden mutations changed nothing: only the operator's registration happened, and
     // the suspended-then-reactivated partner is active.
     const partners = await gw.asOperator('{ partners(first: 100) { edges { node { id status } } } }');

@@ -26,6 +26,7 @@ export const MUTATION_AUDIT_ACTIONS: Readonly<Record<string, AuditAction>> = {
   removeStreamSubjects: AuditAction.StreamSubjects,
   verifyStream: AuditAction.StreamVerify,
   acknowledgeNotices: AuditAction.NoticesAcknowledge,
+  replayDeadLetters: AuditAction.DeadLettersReplay,
 };
 
 /** The target of a failed mutation, from its arguments (the audit service renders it storable: escaped, cut to 256). */

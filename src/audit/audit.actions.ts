@@ -29,6 +29,8 @@ export enum AuditAction {
   StreamSubjects = 'stream.subjects',
   StreamVerify = 'stream.verify',
   NoticesAcknowledge = 'notices.acknowledge',
+  DeadLettersRead = 'delivery.dead-letters.read',
+  DeadLettersReplay = 'delivery.dead-letters.replay',
 }
 
 export const SYSTEM_ACTOR = 'system';

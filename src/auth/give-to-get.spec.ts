@@ -6,12 +6,13 @@ import { Permission, requiresGiveToGet } from './permissions';
 /**
  * The give-to-get column, written by hand: the operations that read data other partners derived
  * (their events, or scores and tier changes computed from them), and the SSF streams that carry
- * them (a stream is a read path too). `event(id)` is not in it: it
+ * them (a stream is a read path too; its dead letters are SETs about them). `event(id)` is not in it: it
  * also answers the caller's own events, and checks give-to-get in the service for others' ones.
  */
 const GIVE_TO_GET_OPERATIONS = [
-  'acknowledgeNotices', 'addStreamSubjects', 'createStream', 'deleteStream', 'deliveryStatus', 'flags', 'notices', 'notificationErrors', 'removeStreamSubjects',
-  'riskScore', 'riskScoreHistory', 'riskScores', 'setStreamStatus', 'signals', 'stream', 'streams', 'updateStream', 'verifyStream',
+  'acknowledgeNotices', 'addStreamSubjects', 'createStream', 'deadLetters', 'deleteStream', 'deliveryStatus', 'flags', 'notices', 'notificationErrors',
+  'removeStreamSubjects', 'replayDeadLetters', 'riskScore', 'riskScoreHistory', 'riskScores', 'setStreamStatus', 'signals', 'stream', 'streams',
+  'updateStream', 'verifyStream',
 ];
 
 describe('give-to-get column of the permission table', () => {

@@ -57,6 +57,8 @@ const EXPECTED: Record<string, Permission[]> = {
   'Query.notificationErrors': [Permission.ReadStreams],
   'Mutation.acknowledgeNotices': [Permission.ReadStreams],
   'Subscription.notices': [Permission.ReadStreams],
+  'Query.deadLetters': [Permission.ManageStreams],
+  'Mutation.replayDeadLetters': [Permission.ManageStreams],
 };
 
 async function buildSchema(): Promise<GraphQLSchema> {

@@ -36,7 +36,7 @@ export enum Permission {
   ReadRiskScores = 'ReadRiskScores',
   /** Create, revoke and list static push tokens for POST /events (one's own; the operator: any publisher's). */
   ManagePushTokens = 'ManagePushTokens',
-  /** Create, change and delete one's own SSF streams: status, subjects, verification. */
+  /** Create, change and delete one's own SSF streams: status, subjects, verification, dead-letter replay. */
   ManageStreams = 'ManageStreams',
   /** Read one's own SSF streams, their status and delivery status; receive their notices (poll, subscribe, acknowledge, read delivery errors). */
   ReadStreams = 'ReadStreams',

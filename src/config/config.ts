@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import * as ipaddr from 'ipaddr.js';
 
 /** Raised when an environment variable has a bad value; the message names the variable. */
 export class ConfigError extends Error {
@@ -71,6 +72,79 @@ export interface AppConfig {
   deliveryMaxWaiters: number;
   /** How often an open GraphQL WebSocket re-checks its partner, key and assertion expiry, in ms. */
   wsSessionCheckMs: number;
+  /** RFC 8935 push delivery (src/delivery/push). */
+  push: PushConfig;
+}
+
+/** RFC 8935 push delivery: the worker, its retries and the outbound rules (README "Push delivery"). */
+export interface PushConfig {
+  /** Run the push worker in this process (PUSH_WORKER=false: another replica pushes). */
+  worker: boolean;
+  /** Attempts of one delivery before it is dead-lettered. */
+  maxAttempts: number;
+  /** Backoff: attempt n waits a random time in [0, min(max, base * 2^(n-1))] (full jitter). */
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** Failed attempts in a row on one stream after which the gateway pauses the stream. */
+  pauseAfterFailures: number;
+  /** How often due deliveries are looked for without a wake-up. */
+  scanIntervalMs: number;
+  /** A claimed delivery is not claimed again for this long (a replica that dies mid-send leaves it to others after it). */
+  leaseMs: number;
+  /** Whole request, connect to last byte read. */
+  timeoutMs: number;
+  /** Deliveries in flight at once in this process... */
+  concurrency: number;
+  /**
+   * ...and for one stream, so a slow receiver cannot take every slot. RFC 8935 sends one SET per
+   * request, so a stream's rate is this over its receiver's response time (64 at 50 ms: 1,280/s).
+   */
+  streamConcurrency: number;
+  /** Plain http (and loopback addresses) allowed for loopback receivers: development and tests only. */
+  allowInsecure: boolean;
+  /** Private ranges a receiver may resolve to anyway (CIDR list). */
+  allowedPrivateCidrs: string[];
+}
+
+function readCidrs(env: Env, name: string): string[] {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return [];
+  return raw.split(',').map((part) => {
+    const c = part.trim();
+    try {
+      ipaddr.parseCIDR(c);
+    } catch {
+      throw new ConfigError(name, `must be a comma-separated list of CIDR ranges like 10.1.0.0/16,fd00::/8; got "${c}"`);
+    }
+    return c;
+  });
+}
+
+function readPushConfig(env: Env): PushConfig {
+  const timeoutMs = readInt(env, 'PUSH_TIMEOUT_MS', 5000, 100, 30_000);
+  const baseDelayMs = readInt(env, 'PUSH_BASE_DELAY_MS', 5000, 1, 3_600_000);
+  const maxDelayMs = readInt(env, 'PUSH_MAX_DELAY_MS', 600_000, 1, 86_400_000);
+  if (maxDelayMs < baseDelayMs) throw new ConfigError('PUSH_MAX_DELAY_MS', `must be at least PUSH_BASE_DELAY_MS (${baseDelayMs})`);
+  const leaseMs = readInt(env, 'PUSH_LEASE_MS', 60_000, 1000, 3_600_000);
+  // A lease shorter than a send would let another replica send the same row while this one still is.
+  if (leaseMs < 2 * timeoutMs) throw new ConfigError('PUSH_LEASE_MS', `must be at least twice PUSH_TIMEOUT_MS (${2 * timeoutMs})`);
+  const concurrency = readInt(env, 'PUSH_CONCURRENCY', 128, 1, 1000);
+  const streamConcurrency = readInt(env, 'PUSH_STREAM_CONCURRENCY', Math.ceil(concurrency / 2), 1, 1000);
+  if (streamConcurrency > concurrency) throw new ConfigError('PUSH_STREAM_CONCURRENCY', `must be at most PUSH_CONCURRENCY (${concurrency})`);
+  return {
+    worker: readBool(env, 'PUSH_WORKER', true),
+    maxAttempts: readInt(env, 'PUSH_MAX_ATTEMPTS', 8, 1, 100),
+    baseDelayMs,
+    maxDelayMs,
+    pauseAfterFailures: readInt(env, 'PUSH_PAUSE_AFTER_FAILURES', 20, 1, 1_000_000),
+    scanIntervalMs: readInt(env, 'PUSH_SCAN_INTERVAL_MS', 1000, 10, 600_000),
+    leaseMs,
+    timeoutMs,
+    concurrency,
+    streamConcurrency,
+    allowInsecure: readBool(env, 'ALLOW_INSECURE_PUSH', false),
+    allowedPrivateCidrs: readCidrs(env, 'PUSH_ALLOWED_PRIVATE_CIDRS'),
+  };
 }
 
 export interface StreamsConfig {
@@ -261,6 +335,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     deliveryMaxWaitersPerPartner: readInt(env, 'DELIVERY_MAX_WAITERS_PER_PARTNER', 50, 1, 100_000),
     deliveryMaxWaiters: readInt(env, 'DELIVERY_MAX_WAITERS', 5000, 1, 1_000_000),
     wsSessionCheckMs: readInt(env, 'WS_SESSION_CHECK_MS', 5000, 100, 60_000),
+    push: readPushConfig(env),
   };
 }
 

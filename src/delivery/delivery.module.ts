@@ -13,6 +13,9 @@ import { PollService } from './poll/poll.service';
 import { NoticesResolver } from './subscription/notices.resolver';
 import { NoticesService } from './subscription/notices.service';
 import { DeliveryWaker } from './wakeup/delivery-waker';
+import { DeliveryDeadLettersService } from './push/dead-letters.service';
+import { PushResolver } from './push/push.resolver';
+import { PushWorker } from './push/push.worker';
 
 /**
  * Delivery (SSF transmitter): streams, the fan-out of stored events into the delivery ledger,
@@ -21,7 +24,10 @@ import { DeliveryWaker } from './wakeup/delivery-waker';
 @Module({
   imports: [ScoringModule],
   controllers: [SsfController, PollController],
-  providers: [NoticeSigner, FanoutService, StreamsService, StreamsResolver, DeliveryStatusService, DeliveryWaker, NoticeLedger, PollService, NoticesService, NoticesResolver, DeliveryBacklog],
-  exports: [NoticeSigner, StreamsService, DeliveryWaker],
+  providers: [
+    NoticeSigner, FanoutService, StreamsService, StreamsResolver, DeliveryStatusService, DeliveryWaker, NoticeLedger, PollService, NoticesService,
+    NoticesResolver, DeliveryBacklog, PushWorker, DeliveryDeadLettersService, PushResolver,
+  ],
+  exports: [NoticeSigner, StreamsService, DeliveryWaker, PushWorker, DeliveryDeadLettersService],
 })
 export class DeliveryModule {}

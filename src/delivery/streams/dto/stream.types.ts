@@ -159,40 +159,9 @@ export class VerifyStreamResult {
   jti: string;
 }
 
-// The same fields as the push branch's DeadLetter (push/dto/dead-letter.types.ts): once both are
-// merged, this class and DeadLetterConnection give way to those (one GraphQL type per name).
-@ObjectType({ description: 'A push delivery that gave up after PUSH_MAX_ATTEMPTS.' })
-export class DeadLetter {
-  @Field(() => ID, { description: 'The SET jti.' })
-  jti: string;
-
-  @Field(() => ID, { description: 'The stream it was delivered on.' })
-  streamId: string;
-
-  @Field({ description: 'The event type URI.' })
-  eventType: string;
-
-  @Field(() => ID, { nullable: true, description: 'The gateway id of the partner event it carries, if any.' })
-  eventId: string | null;
-
-  @Field(() => Int, { description: 'Push attempts made.' })
-  attempts: number;
-
-  @Field(() => String, { nullable: true, description: 'The last failure.' })
-  lastError: string | null;
-
-  @Field({ description: 'When the notice was stored.' })
-  createdAt: Date;
-
-  @Field(() => Date, { nullable: true, description: 'When it was first sent.' })
-  firstSentAt: Date | null;
-
-  @Field(() => String, { nullable: true, description: 'The signed SET as it was sent; null if it was never signed.' })
-  set: string | null;
-}
-
-@ObjectType({ description: 'A page of dead letters, newest first.' })
-export class DeadLetterConnection extends Connection(DeadLetter, 'DeadLetter') {}
+// Dead letters are the push module's type (one GraphQL type per name).
+export { DeadLetterType as DeadLetter, DeadLetterConnection } from '../../push/dto/dead-letter.types';
+import { DeadLetterConnection } from '../../push/dto/dead-letter.types';
 
 @ObjectType({ description: 'Where the deliveries of one stream stand.' })
 export class DeliveryStatus {
