@@ -101,7 +101,9 @@ export async function benchOverload(databaseUrl: string): Promise<Record<string,
   const { privateKey: opPriv, publicKey: opPub } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
   const operatorJwks = JSON.stringify({ keys: [{ ...(await exportJWK(opPub)), kid: 'bench-op', alg: 'EdDSA' }] });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rx-bench-overload-'));
-  const proc: ChildProcess = spawn(process.execPath, [MAIN], {
+  // BENCH_CPU_PROF=dir writes the gateway's CPU profile there (what runs on the main thread under load).
+  const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const proc: ChildProcess = spawn(process.execPath, [...prof, MAIN], {
     env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'error', HOST: '127.0.0.1', PORT: String(port), DATA_DIR: dir, DATABASE_URL: databaseUrl, OPERATOR_JWKS: operatorJwks, AUDIT_CHECKPOINT_SECONDS: '0', RATE_LIMIT_COST_PER_MINUTE: 'BANK=1000000000' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

@@ -1,3 +1,4 @@
+import * as os from 'node:os';
 import * as path from 'node:path';
 
 /** Raised when an environment variable has a bad value; the message names the variable. */
@@ -52,6 +53,8 @@ export interface AppConfig {
   redisUrl: string | undefined;
   /** Days below MONITOR after which an episode ends. */
   episodeCooldownDays: number;
+  /** Worker threads that verify published tokens (0: on the main thread). */
+  verifyWorkers: number;
 }
 
 const KINDS = ['BANK', 'ECOMMERCE', 'LEGAL', 'INTERNAL_SCORER', 'OPERATOR'];
@@ -186,7 +189,16 @@ export function loadConfig(env: Env = process.env): AppConfig {
     graphqlMaxCost: readInt(env, 'GRAPHQL_MAX_COST', 5000, 10, 1_000_000),
     redisUrl: readRedisUrl(env),
     episodeCooldownDays: readInt(env, 'EPISODE_COOLDOWN_DAYS', 7, 0, 365),
+    verifyWorkers: readInt(env, 'VERIFY_WORKERS', defaultVerifyWorkers(), 0, 64),
   };
+}
+
+/**
+ * Token verification workers: one per core but one, at least one (the main thread keeps a core
+ * for HTTP, GraphQL and the database driver; see README "Architecture").
+ */
+function defaultVerifyWorkers(): number {
+  return Math.max(1, os.availableParallelism() - 1);
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');

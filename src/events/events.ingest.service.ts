@@ -10,7 +10,8 @@ import { APP_CONFIG, AppConfig } from '../config/config';
 import { EventRecord, EventStatus, StoredEventType } from './event.entity';
 import { EventsStoredHook } from './events-stored.hook';
 import { EventType, MAX_NUMERIC_DATE } from './set-profile';
-import { badTextIn, duplicateKeyOf, VerdictCode, VerifiedEvent, verifySet } from './set-verifier';
+import { badTextIn, duplicateKeyOf, VerdictCode, VerifiedEvent } from './set-verifier';
+import { SetVerifierPoolService } from './set-verifier.provider';
 
 export enum PublishStatus {
   ACCEPTED = 'ACCEPTED',
@@ -64,6 +65,7 @@ export class EventsIngestService {
     private readonly auth: AuthService,
     private readonly audit: AuditService,
     private readonly stored: EventsStoredHook,
+    private readonly verifier: SetVerifierPoolService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -75,11 +77,8 @@ export class EventsIngestService {
     const partner = await this.auth.partnerKeys(caller.id);
     if (!partner || partner.status !== 'ACTIVE') throw unauthenticated('partner is unknown or suspended');
     const now = Math.floor(Date.now() / 1000);
-    const verdicts = await Promise.all(
-      tokens.map((token) =>
-        verifySet(token, { audience: this.config.audience, now, partner: { id: partner.id, kind: partner.kind, keys: partner.keys }, importKey: (k) => this.auth.importKey(k) }),
-      ),
-    );
+    // On the verifier pool's worker threads (same verifySet, same verdicts, in order): the main thread stays free for HTTP.
+    const verdicts = await this.verifier.verifyAll(tokens, { audience: this.config.audience, now, partner: { id: partner.id, kind: partner.kind, keys: partner.keys } }, (k) => this.auth.importKey(k));
     const results: PublishResult[] = verdicts.map((v, index) =>
       v.ok
         ? { index, jti: v.event.jti, status: PublishStatus.ACCEPTED, eventId: null, code: null, description: null }

@@ -4,10 +4,11 @@ import { EventsIngestService } from './events.ingest.service';
 import { EventsQueryService } from './events.query.service';
 import { EventsResolver } from './events.resolver';
 import { RetentionService } from './retention.service';
+import { SetVerifierPoolService } from './set-verifier.provider';
 
 @Module({
   controllers: [EventsController],
-  providers: [EventsIngestService, EventsQueryService, EventsResolver, RetentionService],
+  providers: [EventsIngestService, EventsQueryService, EventsResolver, RetentionService, SetVerifierPoolService],
   exports: [EventsIngestService, EventsQueryService],
 })
 export class EventsModule {}
