@@ -123,12 +123,14 @@ export async function benchIngest(databaseUrl: (name: string) => Promise<string>
   results.jose_verify_parallel_per_s = Math.round(sample.length / ((Date.now() - t2) / 1000));
   log(`raw jose EdDSA verification, 100 at a time (WebCrypto spreads them over the libuv pool, i.e. every core): ${results.jose_verify_parallel_per_s} tokens/s`);
 
-  for (const mode of ['on', 'off'] as const) {
+  // 'inline': audit on, tokens verified on the main thread (VERIFY_WORKERS=0), as before the worker pool.
+  for (const mode of ['on', 'off', 'inline'] as const) {
     const name = `rx_bench_ingest_${mode}_${process.pid}`;
     const url = await databaseUrl(name);
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rx-bench-ingest-'));
-    const port = 4950 + (mode === 'on' ? 1 : 2);
-    const proc = await startGateway({ DATABASE_URL: url, DATA_DIR: dataDir, OPERATOR_JWKS: JSON.stringify({ keys: [op.pub] }) }, port, mode === 'off' ? AUDIT_OFF : undefined);
+    const port = 4950 + (mode === 'on' ? 1 : mode === 'off' ? 2 : 3);
+    const env = { DATABASE_URL: url, DATA_DIR: dataDir, OPERATOR_JWKS: JSON.stringify({ keys: [op.pub] }), ...(mode === 'inline' ? { VERIFY_WORKERS: '0' } : {}) };
+    const proc = await startGateway(env, port, mode === 'off' ? AUDIT_OFF : undefined);
     try {
       const reg = await gql(port, await assertion(op.priv, 'bench-op', 'operator'), 'mutation($i: RegisterPartnerInput!) { registerPartner(input: $i) { id } }', {
         i: { id: 'bench-bank', name: 'Bench bank', kind: 'BANK', jwks: JSON.stringify({ keys: [bank.pub] }) },
@@ -152,8 +154,9 @@ export async function benchIngest(databaseUrl: (name: string) => Promise<string>
       // in): gather them now, as a database in steady use has them.
       await analyze(url);
       const r = await drive(port, auth, batches.slice(WARM_UP_EVENTS / 100), 4);
-      results[`ingest_audit_${mode}_per_s`] = r.perSecond;
-      log(`ingest, audit ${mode}: ${r.accepted} events accepted in ${r.seconds.toFixed(1)} s = ${r.perSecond} events/s (4 clients, batches of 100; target >= 4,000)`);
+      const key = mode === 'inline' ? 'ingest_audit_on_inline_verify_per_s' : `ingest_audit_${mode}_per_s`;
+      results[key] = r.perSecond;
+      log(`ingest, ${mode === 'inline' ? 'audit on, verified on the main thread (VERIFY_WORKERS=0)' : `audit ${mode}`}: ${r.accepted} events accepted in ${r.seconds.toFixed(1)} s = ${r.perSecond} events/s (4 clients, batches of 100; target >= 4,000)`);
     } finally {
       await stop(proc);
       await dropDb(name);
@@ -162,5 +165,7 @@ export async function benchIngest(databaseUrl: (name: string) => Promise<string>
   }
   results.ingest_vs_raw_verify_ratio = Math.round((results.ingest_audit_on_per_s / results.jose_verify_parallel_per_s) * 100) / 100;
   log(`ingest (audit on) / raw parallel verification = ${results.ingest_vs_raw_verify_ratio}`);
+  results.ingest_pool_vs_inline_ratio = Math.round((results.ingest_audit_on_per_s / results.ingest_audit_on_inline_verify_per_s) * 100) / 100;
+  log(`ingest (audit on), worker pool / main thread = ${results.ingest_pool_vs_inline_ratio}`);
   return results;
 }

@@ -73,28 +73,59 @@ async function publish(port: number, p: Partner, bearer: string, batch: string[]
   }
 }
 
+const METRICS_TOKEN = 'overload-bench-metrics-token';
+
+/** One GET timed by curl (a process of its own, so the load generator's busy event loop does not inflate it). */
+function curlTime(url: string, headers: string[] = []): Promise<{ code: string; ms: number; body: string }> {
+  return new Promise((resolve) =>
+    execFile('curl', ['-s', '-m', '5', ...headers.flatMap((h) => ['-H', h]), '-w', '\n%{http_code} %{time_total}', url], { maxBuffer: 16 * 2 ** 20 }, (_e, stdout) => {
+      const text = String(stdout);
+      const cut = text.lastIndexOf('\n');
+      const [code, seconds] = text.slice(cut + 1).split(' ');
+      resolve({ code, ms: Math.round(Number(seconds) * 1000), body: text.slice(0, Math.max(0, cut)) });
+    }),
+  );
+}
+
+interface Probe {
+  p99: number | null;
+  max: number;
+  failures: number;
+  count: number;
+}
+const probeOf = (times: number[], failures: number): Probe => ({ p99: p99(times), max: Math.max(0, ...times), failures, count: times.length + failures });
+
 /**
- * Samples /health latency (timed by curl, a process of its own, so the load generator's busy event
- * loop does not inflate it) and the gateway's RSS every 100 ms until `done` resolves.
+ * Samples /health and /metrics latency (each timed by curl) and the gateway's RSS every 100 ms
+ * until `done` resolves. /metrics is scraped with METRICS_TOKEN, as README "Failure behaviour" says to under load.
  */
-async function watch(port: number, pid: number, done: Promise<unknown>): Promise<{ healthP99: number | null; healthMax: number; healthFailures: number; rssMaxMiB: number }> {
+async function watch(port: number, pid: number, done: Promise<unknown>): Promise<{ health: Probe; metrics: Probe; rssMaxMiB: number; lagP50Ms: number | null; lagMaxMs: number }> {
   let finished = false;
   void done.then(() => (finished = true));
-  const health: number[] = [];
-  let failures = 0;
+  const times = { health: [] as number[], metrics: [] as number[] };
+  const failures = { health: 0, metrics: 0 };
   let rss = 0;
+  const lags: number[] = []; // the gateway's own judgement (rx_event_loop_lag_seconds), as scraped
   while (!finished) {
-    const out = await new Promise<string>((resolve) =>
-      execFile('curl', ['-s', '-o', '/dev/null', '-m', '5', '-w', '%{http_code} %{time_total}', `http://127.0.0.1:${port}/health`], (_e, stdout) => resolve(String(stdout))),
-    );
-    const [code, seconds] = out.split(' ');
-    if (code === '200') health.push(Math.round(Number(seconds) * 1000));
-    else failures++;
+    const [health, metrics] = await Promise.all([
+      curlTime(`http://127.0.0.1:${port}/health`),
+      curlTime(`http://127.0.0.1:${port}/metrics`, [`authorization: Bearer ${METRICS_TOKEN}`]),
+    ]);
+    if (health.code === '200') times.health.push(health.ms);
+    else failures.health++;
+    if (metrics.code === '200') times.metrics.push(metrics.ms);
+    else failures.metrics++;
+    const lag = /^rx_event_loop_lag_seconds ([\d.e+-]+)$/m.exec(metrics.body)?.[1];
+    if (lag !== undefined) lags.push(Math.round(Number(lag) * 1000));
     rss = Math.max(rss, rssMiB(pid));
     await new Promise((r) => setTimeout(r, 100));
   }
-  return { healthP99: p99(health), healthMax: Math.max(0, ...health), healthFailures: failures, rssMaxMiB: Math.round(rss) };
+  const sortedLags = [...lags].sort((a, b) => a - b);
+  return { health: probeOf(times.health, failures.health), metrics: probeOf(times.metrics, failures.metrics), rssMaxMiB: Math.round(rss), lagP50Ms: sortedLags.length ? sortedLags[sortedLags.length >> 1] : null, lagMaxMs: Math.max(0, ...lags) };
 }
+
+/** The machine's 1-minute load average: the machine is shared, so each figure says how busy it was. */
+const loadAvg = () => Number(fs.readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
 
 export async function benchOverload(databaseUrl: string): Promise<Record<string, unknown>> {
   const port = 5000 + Math.floor(Math.random() * 50);
@@ -104,7 +135,7 @@ export async function benchOverload(databaseUrl: string): Promise<Record<string,
   // BENCH_CPU_PROF=dir writes the gateway's CPU profile there (what runs on the main thread under load).
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
   const proc: ChildProcess = spawn(process.execPath, [...prof, MAIN], {
-    env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'error', HOST: '127.0.0.1', PORT: String(port), DATA_DIR: dir, DATABASE_URL: databaseUrl, OPERATOR_JWKS: operatorJwks, AUDIT_CHECKPOINT_SECONDS: '0', RATE_LIMIT_COST_PER_MINUTE: 'BANK=1000000000' },
+    env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'error', HOST: '127.0.0.1', PORT: String(port), DATA_DIR: dir, DATABASE_URL: databaseUrl, OPERATOR_JWKS: operatorJwks, METRICS_TOKEN, AUDIT_CHECKPOINT_SECONDS: '0', RATE_LIMIT_COST_PER_MINUTE: 'BANK=1000000000' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   try {
@@ -135,8 +166,13 @@ export async function benchOverload(databaseUrl: string): Promise<Record<string,
     }));
     const baseWatch = await Promise.all([closed, watch(port, proc.pid as number, closed)]).then(([, w]) => w);
     const sustainable = base.ok / SECONDS;
-    Object.assign(results, { overload_sustainable_batches_per_s: +sustainable.toFixed(2), overload_sustainable_tokens_per_s: Math.round(base.acknowledged / SECONDS), overload_sustainable_p99_ms: p99(base.latencies), overload_sustainable_errors: base.errors, overload_sustainable_shed: base.shed, overload_sustainable_rss_mib: baseWatch.rssMaxMiB, overload_sustainable_health_p99_ms: baseWatch.healthP99 });
-    log(`overload: sustainable ${sustainable.toFixed(1)} batches/s (${results.overload_sustainable_tokens_per_s} tokens/s), p99 ${p99(base.latencies)} ms, errors ${base.errors}, shed ${base.shed}`);
+    Object.assign(results, {
+      overload_sustainable_batches_per_s: +sustainable.toFixed(2), overload_sustainable_tokens_per_s: Math.round(base.acknowledged / SECONDS), overload_sustainable_p99_ms: p99(base.latencies),
+      overload_sustainable_errors: base.errors, overload_sustainable_shed: base.shed, overload_sustainable_rss_mib: baseWatch.rssMaxMiB,
+      overload_sustainable_health_p99_ms: baseWatch.health.p99, overload_sustainable_health_max_ms: baseWatch.health.max,
+      overload_sustainable_metrics_p99_ms: baseWatch.metrics.p99, overload_sustainable_metrics_max_ms: baseWatch.metrics.max, overload_sustainable_loop_lag_p50_ms: baseWatch.lagP50Ms, overload_sustainable_load_avg: loadAvg(),
+    });
+    log(`overload: sustainable ${sustainable.toFixed(1)} batches/s (${results.overload_sustainable_tokens_per_s} tokens/s), p99 ${p99(base.latencies)} ms, errors ${base.errors}, shed ${base.shed}, /health p99 ${baseWatch.health.p99} ms, /metrics p99 ${baseWatch.metrics.p99} ms, loop lag p50 ${baseWatch.lagP50Ms} ms, load average ${loadAvg()}`);
 
     for (const factor of [2, 10]) {
       const rate = Math.max(1, sustainable * factor);
@@ -163,11 +199,18 @@ export async function benchOverload(databaseUrl: string): Promise<Record<string,
         [`${key}_share_503`]: +(t.shed / Math.max(1, total)).toFixed(3),
         [`${key}_errors`]: t.errors,
         [`${key}_rss_max_mib`]: w.rssMaxMiB,
-        [`${key}_health_p99_ms`]: w.healthP99,
-        [`${key}_health_max_ms`]: w.healthMax,
-        [`${key}_health_failures`]: w.healthFailures,
+        [`${key}_health_p99_ms`]: w.health.p99,
+        [`${key}_health_max_ms`]: w.health.max,
+        [`${key}_health_failures`]: w.health.failures,
+        [`${key}_health_probes`]: w.health.count,
+        [`${key}_metrics_p99_ms`]: w.metrics.p99,
+        [`${key}_metrics_max_ms`]: w.metrics.max,
+        [`${key}_metrics_failures`]: w.metrics.failures,
+        [`${key}_loop_lag_p50_ms`]: w.lagP50Ms,
+        [`${key}_loop_lag_max_ms`]: w.lagMaxMs,
+        [`${key}_load_avg`]: loadAvg(),
       });
-      log(`overload ${factor}x (${rate.toFixed(1)} batches/s offered): goodput ${results[`${key}_goodput_tokens_per_s`]} tokens/s, p99 ${p99(t.latencies)} ms, 503 ${(100 * t.shed / Math.max(1, total)).toFixed(1)} % of ${total}, errors ${t.errors}, RSS max ${w.rssMaxMiB} MiB, /health p99 ${w.healthP99} ms (max ${w.healthMax}, failures ${w.healthFailures})`);
+      log(`overload ${factor}x (${rate.toFixed(1)} batches/s offered): goodput ${results[`${key}_goodput_tokens_per_s`]} tokens/s, p99 ${p99(t.latencies)} ms, 503 ${(100 * t.shed / Math.max(1, total)).toFixed(1)} % of ${total}, errors ${t.errors}, RSS max ${w.rssMaxMiB} MiB, /health p99 ${w.health.p99} ms (max ${w.health.max}, failures ${w.health.failures} of ${w.health.count}), /metrics p99 ${w.metrics.p99} ms (max ${w.metrics.max}, failures ${w.metrics.failures}), loop lag p50 ${w.lagP50Ms} ms (max ${w.lagMaxMs}), load average ${loadAvg()}`);
     }
     return results;
   } finally {

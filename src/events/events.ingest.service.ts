@@ -6,6 +6,7 @@ import { AuditService } from '../audit/audit.service';
 import { AuthService } from '../auth/auth.service';
 import { AuthenticatedPartner } from '../auth/authenticated-partner';
 import { badInput, unauthenticated } from '../common/errors';
+import { forEachSliced } from '../common/sliced';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { EventRecord, EventStatus, StoredEventType } from './event.entity';
 import { EventsStoredHook } from './events-stored.hook';
@@ -86,7 +87,8 @@ export class EventsIngestService {
     );
     const receivedAt = new Date();
     const candidates: Candidate[] = [];
-    verdicts.forEach((v, index) => {
+    // In slices of a few ms: a 500-token batch does not hold the event loop (README "Failure behaviour").
+    await forEachSliced(verdicts, (v, index) => {
       if (!v.ok) return;
       const row = rowOf(v.event, tokens[index] as string, receivedAt);
       const problem = storageProblem(row);
