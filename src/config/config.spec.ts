@@ -1,3 +1,4 @@
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { ConfigError, loadConfig } from './config';
 
@@ -6,6 +7,8 @@ describe('configuration', () => {
     const c = loadConfig({});
     expect(c).toMatchObject({ databaseUrl: undefined, port: 4000, audience: 'risk-exchange', issuer: 'risk-exchange-gateway', migrationsRun: true, logLevel: 'info' });
     expect(c.dataDir).toBe(path.resolve('./data'));
+    expect(c.verifyWorkers).toBe(Math.max(1, os.availableParallelism() - 1));
+    expect(loadConfig({ VERIFY_WORKERS: '0' }).verifyWorkers).toBe(0);
   });
 
   it.each([
@@ -20,6 +23,8 @@ describe('configuration', () => {
     ['GATEWAY_AUDIENCE', 'has space', /GATEWAY_AUDIENCE must be/],
     ['METRICS_TOKEN', 'short', /METRICS_TOKEN must be at least 16/],
     ['AUTH_CACHE_TTL_MS', '10000', /AUTH_CACHE_TTL_MS must be between/],
+    ['VERIFY_WORKERS', 'many', /VERIFY_WORKERS must be an integer/],
+    ['VERIFY_WORKERS', '65', /VERIFY_WORKERS must be between 0 and 64/],
   ])('refuses %s=%s, naming the variable', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(message);

@@ -47,13 +47,13 @@ export class SetVerifierPool {
   constructor(
     readonly size: number,
     private readonly log: (message: string) => void = () => undefined,
-  ) {
-    for (let i = 0; i < size; i++) this.slots.push(this.spawn());
-  }
+  ) {}
 
   async verifyAll(tokens: readonly unknown[], ctx: Omit<SetContext, 'importKey'>, importKey?: SetContext['importKey']): Promise<SetVerdict[]> {
-    if (this.slots.length === 0 || tokens.length === 0) return Promise.all(tokens.map((t) => verifySet(t, { ...ctx, importKey })));
+    if (this.size === 0 || tokens.length === 0) return Promise.all(tokens.map((t) => verifySet(t, { ...ctx, importKey })));
     if (this.closed) throw new Error('set-verifier-pool: closed');
+    // Started on first use: a gateway (or a test) that never receives a batch starts no thread.
+    while (this.slots.length < this.size) this.slots.push(this.spawn());
     // Only what verifySet reads crosses to the workers (cached key rows may carry more).
     const keys = ctx.partner.keys.map(({ kid, alg, status, jwk }) => ({ kid, alg, status, jwk }));
     const wire = { ...ctx, partner: { id: ctx.partner.id, kind: ctx.partner.kind, keys } };
