@@ -128,7 +128,7 @@ export async function benchIngest(databaseUrl: (name: string) => Promise<string>
     const name = `rx_bench_ingest_${mode}_${process.pid}`;
     const url = await databaseUrl(name);
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rx-bench-ingest-'));
-    const port = 4950 + (mode === 'on' ? 1 : mode === 'off' ? 2 : 3);
+    const port = 20_000 + Math.floor(Math.random() * 20_000); // a fixed port may be another bench's on a shared machine
     // Capacity, not overload: lag shedding is off here (on a busy shared machine it refused some of
     // these 4 clients' batches); the overload scenario measures shedding.
     const env = { DATABASE_URL: url, DATA_DIR: dataDir, OPERATOR_JWKS: JSON.stringify({ keys: [op.pub] }), OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0', ...(mode === 'inline' ? { VERIFY_WORKERS: '0' } : {}) };
