@@ -1,17 +1,27 @@
-import { monitorEventLoopDelay } from 'node:perf_hooks';
-
 /** Length of one judgement window, and how many windows in a row must lag before new work is shed. */
 export const PRESSURE_WINDOW_MS = 250;
 export const PRESSURE_WINDOWS = 2;
+/** The loop's timer: each tick records how late it ran. */
+export const SAMPLE_MS = 10;
 
 /**
- * The lag of one window: the median delay of the loop's timer samples. A loop that is behind on
- * every turn lifts it; one long task (a hash walk, a large collection) lifts only the maximum.
- * A window without a sample is a loop that was stalled throughout: that single stall is judged by
+ * The lag of one window from its timer delays: the time-weighted median, i.e. the delay d such
+ * that half of the window's time went to turns at least d late. A request arriving at a random
+ * moment waits for the turn in progress, so what counts is where the time goes, not how many turns
+ * were short: a loop with many quick turns between 200 ms ones is mostly in the 200 ms ones. A
+ * window without a sample is a loop that was stalled throughout: that single stall is judged by
  * the windows around it.
  */
-export function windowLagMs(samples: number, medianNs: number): number | undefined {
-  return samples > 0 ? medianNs / 1e6 : undefined;
+export function windowLagMs(delays: readonly number[], sampleMs = SAMPLE_MS): number | undefined {
+  if (delays.length === 0) return undefined;
+  const longestFirst = [...delays].sort((a, b) => b - a);
+  const total = longestFirst.reduce((sum, d) => sum + sampleMs + d, 0);
+  let covered = 0;
+  for (const d of longestFirst) {
+    covered += sampleMs + d;
+    if (covered * 2 >= total) return d;
+  }
+  return longestFirst[longestFirst.length - 1];
 }
 
 /**
@@ -39,15 +49,22 @@ export class LagJudge {
  * process can serve in time (and /health, /metrics wait behind it).
  */
 export class PressureMonitor {
-  private readonly histogram = monitorEventLoopDelay({ resolution: 10 });
+  private readonly ticker: NodeJS.Timeout;
   private readonly timer: NodeJS.Timeout;
   private readonly judge: LagJudge;
+  private delays: number[] = [];
+  private lastTick = performance.now();
   private current: string | undefined;
   lastLagMs = 0;
 
   constructor(private readonly limits: { maxEventLoopDelayMs: number; maxHeapMb: number }) {
     this.judge = new LagJudge(limits.maxEventLoopDelayMs);
-    this.histogram.enable();
+    this.ticker = setInterval(() => {
+      const now = performance.now();
+      this.delays.push(Math.max(0, now - this.lastTick - SAMPLE_MS));
+      this.lastTick = now;
+    }, SAMPLE_MS);
+    this.ticker.unref();
     this.timer = setInterval(() => this.sample(), PRESSURE_WINDOW_MS);
     this.timer.unref();
   }
@@ -58,13 +75,13 @@ export class PressureMonitor {
   }
 
   private sample(): void {
-    const lag = windowLagMs(this.histogram.count, this.histogram.percentile(50));
-    this.histogram.reset();
+    const lag = windowLagMs(this.delays);
+    this.delays = [];
     if (lag !== undefined) this.lastLagMs = lag;
     const lagging = this.limits.maxEventLoopDelayMs > 0 && this.judge.observe(lag);
     const heapMb = process.memoryUsage().heapUsed / 2 ** 20;
     if (lagging) {
-      this.current = `the event loop lags ${Math.round(this.lastLagMs)} ms on every turn (limit ${this.limits.maxEventLoopDelayMs})`;
+      this.current = `the event loop lags ${Math.round(this.lastLagMs)} ms (limit ${this.limits.maxEventLoopDelayMs})`;
     } else if (this.limits.maxHeapMb > 0 && heapMb > this.limits.maxHeapMb) {
       this.current = `the heap holds ${Math.round(heapMb)} MiB (limit ${this.limits.maxHeapMb})`;
     } else {
@@ -73,7 +90,7 @@ export class PressureMonitor {
   }
 
   stop(): void {
+    clearInterval(this.ticker);
     clearInterval(this.timer);
-    this.histogram.disable();
   }
 }
