@@ -49,8 +49,8 @@ export class LagJudge {
  * process can serve in time (and /health, /metrics wait behind it).
  */
 export class PressureMonitor {
-  private readonly ticker: NodeJS.Timeout;
-  private readonly timer: NodeJS.Timeout;
+  private ticker: NodeJS.Timeout | undefined;
+  private timer: NodeJS.Timeout | undefined;
   private readonly judge: LagJudge;
   private delays: number[] = [];
   private lastTick = performance.now();
@@ -59,6 +59,15 @@ export class PressureMonitor {
 
   constructor(private readonly limits: { maxEventLoopDelayMs: number; maxHeapMb: number }) {
     this.judge = new LagJudge(limits.maxEventLoopDelayMs);
+  }
+
+  /**
+   * Starts judging. Called once the server listens: start-up (loading modules, building the schema,
+   * migrations) holds the loop for seconds, which says nothing about serving.
+   */
+  start(): void {
+    if (this.ticker) return;
+    this.lastTick = performance.now();
     this.ticker = setInterval(() => {
       const now = performance.now();
       this.delays.push(Math.max(0, now - this.lastTick - SAMPLE_MS));
