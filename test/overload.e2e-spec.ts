@@ -29,7 +29,8 @@ describe('load shedding (processes)', () => {
       OPERATOR_JWKS: jwksOf(operator),
       METRICS_TOKEN,
       RATE_LIMIT_COST_PER_MINUTE: 'BANK=1000000000,ECOMMERCE=1000000000',
-      OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '50', // the default, which test/support/processes.ts turns off for other specs
+      OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '100', // the default, which test/support/processes.ts turns off for other specs
+      VERIFY_WORKERS: '1', // the compiled worker (dist/), whatever the machine's default
     }).listening();
     for (const [id, kind] of [['bank-l', 'BANK'], ['shop-l', 'ECOMMERCE']]) {
       keys[id] = await makeKey(`${id}-1`);
