@@ -78,7 +78,7 @@ export class EventsIngestService {
     const partner = await this.auth.partnerKeys(caller.id);
     if (!partner || partner.status !== 'ACTIVE') throw unauthenticated('partner is unknown or suspended');
     const now = Math.floor(Date.now() / 1000);
-    // On the verifier pool's worker threads (same verifySet, same verdicts, in order): the main thread stays free for HTTP.
+    // Through the verifier pool: on worker threads when VERIFY_WORKERS > 0 (same verifySet, same verdicts, in order), so the loop stays free for HTTP.
     const verdicts = await this.verifier.verifyAll(tokens, { audience: this.config.audience, now, partner: { id: partner.id, kind: partner.kind, keys: partner.keys } }, (k) => this.auth.importKey(k));
     const results: PublishResult[] = verdicts.map((v, index) =>
       v.ok
