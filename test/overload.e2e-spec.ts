@@ -30,7 +30,7 @@ describe('load shedding (processes)', () => {
       METRICS_TOKEN,
       RATE_LIMIT_COST_PER_MINUTE: 'BANK=1000000000,ECOMMERCE=1000000000',
       OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '100', // the default, which test/support/processes.ts turns off for other specs
-      VERIFY_WORKERS: '1', // the compiled worker (dist/), whatever the machine's default
+      VERIFY_WORKERS: '1', // the compiled worker (dist/), whatever the machine's core count
     }).listening();
     for (const [id, kind] of [['bank-l', 'BANK'], ['shop-l', 'ECOMMERCE']]) {
       keys[id] = await makeKey(`${id}-1`);

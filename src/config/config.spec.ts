@@ -7,7 +7,7 @@ describe('configuration', () => {
     const c = loadConfig({});
     expect(c).toMatchObject({ databaseUrl: undefined, port: 4000, audience: 'risk-exchange', issuer: 'risk-exchange-gateway', migrationsRun: true, logLevel: 'info' });
     expect(c.dataDir).toBe(path.resolve('./data'));
-    expect(c.verifyWorkers).toBe(os.availableParallelism() > 2 ? os.availableParallelism() - 1 : 0);
+    expect(c.verifyWorkers).toBe(Math.max(1, os.availableParallelism() - 1));
     expect(loadConfig({ VERIFY_WORKERS: '3' }).verifyWorkers).toBe(3);
     expect(loadConfig({ VERIFY_WORKERS: '0' }).verifyWorkers).toBe(0);
   });

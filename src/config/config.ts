@@ -194,13 +194,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
 }
 
 /**
- * Token verification workers: one per core but one (the main thread keeps a core for HTTP,
- * GraphQL and the database driver), and none on two cores or fewer, where the thread hand-overs
- * cost more than the main-thread work they save (measured; see README "Architecture").
+ * Token verification workers: one per core but one, at least one (the main thread keeps a core for
+ * HTTP, GraphQL and the database driver; measured on 2 cores in README "Architecture").
  */
 function defaultVerifyWorkers(): number {
-  const cores = os.availableParallelism();
-  return cores > 2 ? cores - 1 : 0;
+  return Math.max(1, os.availableParallelism() - 1);
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');

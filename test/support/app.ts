@@ -72,8 +72,8 @@ export class TestGateway {
       LOG_LEVEL: 'silent',
       HOST: '127.0.0.1',
       PORT: '0',
-      // Tokens go through the verifier pool's worker thread in every end-to-end spec, whatever the
-      // machine's default (none on two cores): every verdict the specs check is the pool's.
+      // Tokens go through one verifier worker thread in every end-to-end spec, whatever the
+      // machine's core count: every verdict the specs check is the pool's.
       VERIFY_WORKERS: '1',
       ...env,
     });
