@@ -73,36 +73,83 @@ async function publish(port: number, p: Partner, bearer: string, batch: string[]
   }
 }
 
+const METRICS_TOKEN = 'overload-bench-metrics-token';
+
+/** One GET timed by curl (a process of its own, so the load generator's busy event loop does not inflate it). */
+function curlTime(url: string, headers: string[] = []): Promise<{ code: string; ms: number; connectMs: number; body: string }> {
+  return new Promise((resolve) =>
+    execFile('curl', ['-s', '-m', '5', ...headers.flatMap((h) => ['-H', h]), '-w', '\n%{http_code} %{time_total} %{time_connect}', url], { maxBuffer: 16 * 2 ** 20 }, (_e, stdout) => {
+      const text = String(stdout);
+      const cut = text.lastIndexOf('\n');
+      const [code, seconds, connect] = text.slice(cut + 1).split(' ');
+      resolve({ code, ms: Math.round(Number(seconds) * 1000), connectMs: Math.round(Number(connect) * 1000), body: text.slice(0, Math.max(0, cut)) });
+    }),
+  );
+}
+
+interface Probe {
+  p99: number | null;
+  max: number;
+  failures: number;
+  count: number;
+}
+const probeOf = (times: number[], failures: number): Probe => ({ p99: p99(times), max: Math.max(0, ...times), failures, count: times.length + failures });
+
 /**
- * Samples /health latency (timed by curl, a process of its own, so the load generator's busy event
- * loop does not inflate it) and the gateway's RSS every 100 ms until `done` resolves.
+ * Samples /health and /metrics latency (each timed by curl) and the gateway's RSS every 100 ms
+ * until `done` resolves. /metrics is scraped with METRICS_TOKEN, as README "Failure behaviour" says to under load.
  */
-async function watch(port: number, pid: number, done: Promise<unknown>): Promise<{ healthP99: number | null; healthMax: number; healthFailures: number; rssMaxMiB: number }> {
+async function watch(port: number, pid: number, done: Promise<unknown>): Promise<{ health: Probe; metrics: Probe; rssMaxMiB: number; lagP50Ms: number | null; lagMaxMs: number }> {
   let finished = false;
   void done.then(() => (finished = true));
-  const health: number[] = [];
-  let failures = 0;
+  const times = { health: [] as number[], metrics: [] as number[] };
+  const failures = { health: 0, metrics: 0 };
   let rss = 0;
+  const lags: number[] = []; // the gateway's own judgement (rx_event_loop_lag_seconds), as scraped
   while (!finished) {
-    const out = await new Promise<string>((resolve) =>
-      execFile('curl', ['-s', '-o', '/dev/null', '-m', '5', '-w', '%{http_code} %{time_total}', `http://127.0.0.1:${port}/health`], (_e, stdout) => resolve(String(stdout))),
-    );
-    const [code, seconds] = out.split(' ');
-    if (code === '200') health.push(Math.round(Number(seconds) * 1000));
-    else failures++;
+    const [health, metrics] = await Promise.all([
+      curlTime(`http://127.0.0.1:${port}/health`),
+      curlTime(`http://127.0.0.1:${port}/metrics`, [`authorization: Bearer ${METRICS_TOKEN}`]),
+    ]);
+    if (process.env.BENCH_PROBE_LOG) fs.appendFileSync(process.env.BENCH_PROBE_LOG, `${Date.now()} health ${health.code} ${health.ms} connect ${health.connectMs} metrics ${metrics.code} ${metrics.ms} connect ${metrics.connectMs}\n`);
+    if (health.code === '200') times.health.push(health.ms);
+    else failures.health++;
+    if (metrics.code === '200') times.metrics.push(metrics.ms);
+    else failures.metrics++;
+    const lag = /^rx_event_loop_lag_seconds ([\d.e+-]+)$/m.exec(metrics.body)?.[1];
+    if (lag !== undefined) lags.push(Math.round(Number(lag) * 1000));
     rss = Math.max(rss, rssMiB(pid));
     await new Promise((r) => setTimeout(r, 100));
   }
-  return { healthP99: p99(health), healthMax: Math.max(0, ...health), healthFailures: failures, rssMaxMiB: Math.round(rss) };
+  const sortedLags = [...lags].sort((a, b) => a - b);
+  return { health: probeOf(times.health, failures.health), metrics: probeOf(times.metrics, failures.metrics), rssMaxMiB: Math.round(rss), lagP50Ms: sortedLags.length ? sortedLags[sortedLags.length >> 1] : null, lagMaxMs: Math.max(0, ...lags) };
 }
+
+/**
+ * CPU seconds used so far by the gateway's main thread (its tid is its pid) and by the whole process
+ * (workers, libuv pool, GC threads): on-CPU time, so unlike latency it does not grow when the
+ * shared machine is busy. Linux /proc; utime + stime in clock ticks (100 per second).
+ */
+function cpuSeconds(pid: number): { main: number; all: number } {
+  const ticks = (file: string) => {
+    const fields = fs.readFileSync(file, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // fields 14 and 15 of stat(5), counted after "pid (comm)"
+  };
+  return { main: ticks(`/proc/${pid}/task/${pid}/stat`), all: ticks(`/proc/${pid}/stat`) };
+}
+
+/** The machine's 1-minute load average: the machine is shared, so each figure says how busy it was. */
+const loadAvg = () => Number(fs.readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
 
 export async function benchOverload(databaseUrl: string): Promise<Record<string, unknown>> {
   const port = 5000 + Math.floor(Math.random() * 50);
   const { privateKey: opPriv, publicKey: opPub } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
   const operatorJwks = JSON.stringify({ keys: [{ ...(await exportJWK(opPub)), kid: 'bench-op', alg: 'EdDSA' }] });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rx-bench-overload-'));
-  const proc: ChildProcess = spawn(process.execPath, [MAIN], {
-    env: { ...process.env, NODE_ENV: 'production', GATEWAY_ISSUER: 'https://gateway.bench.invalid', LOG_LEVEL: 'error', HOST: '127.0.0.1', PORT: String(port), DATA_DIR: dir, DATABASE_URL: databaseUrl, OPERATOR_JWKS: operatorJwks, AUDIT_CHECKPOINT_SECONDS: '0', RATE_LIMIT_COST_PER_MINUTE: 'BANK=1000000000' },
+  // BENCH_CPU_PROF=dir writes the gateway's CPU profile there (what runs on the main thread under load).
+  const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const proc: ChildProcess = spawn(process.execPath, [...prof, MAIN], {
+    env: { ...process.env, NODE_ENV: 'production', GATEWAY_ISSUER: 'https://gateway.bench.invalid', LOG_LEVEL: 'error', HOST: '127.0.0.1', PORT: String(port), DATA_DIR: dir, DATABASE_URL: databaseUrl, OPERATOR_JWKS: operatorJwks, METRICS_TOKEN, AUDIT_CHECKPOINT_SECONDS: '0', RATE_LIMIT_COST_PER_MINUTE: 'BANK=1000000000' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   try {
@@ -127,18 +174,29 @@ export async function benchOverload(databaseUrl: string): Promise<Record<string,
     // Sustainable rate: each partner keeps two batches in flight (closed loop): the throughput at saturation.
     log(`overload: sustainable rate, ${PARTNERS} partners publishing ${BATCH}-token batches, two at a time each, for ${SECONDS} s`);
     const base: Tally = { ok: 0, shed: 0, errors: 0, acknowledged: 0, latencies: [] };
+    const baseCpu = cpuSeconds(proc.pid as number);
     const until = Date.now() + SECONDS * 1000;
     const closed = Promise.all([...partners, ...partners].map(async (p, i) => {
       for (let b = i; Date.now() < until; b += 2) await publish(port, p, bearers[i % PARTNERS], p.batches[b % p.batches.length], base);
     }));
     const baseWatch = await Promise.all([closed, watch(port, proc.pid as number, closed)]).then(([, w]) => w);
     const sustainable = base.ok / SECONDS;
-    Object.assign(results, { overload_sustainable_batches_per_s: +sustainable.toFixed(2), overload_sustainable_tokens_per_s: Math.round(base.acknowledged / SECONDS), overload_sustainable_p99_ms: p99(base.latencies), overload_sustainable_errors: base.errors, overload_sustainable_shed: base.shed, overload_sustainable_rss_mib: baseWatch.rssMaxMiB, overload_sustainable_health_p99_ms: baseWatch.healthP99 });
-    log(`overload: sustainable ${sustainable.toFixed(1)} batches/s (${results.overload_sustainable_tokens_per_s} tokens/s), p99 ${p99(base.latencies)} ms, errors ${base.errors}, shed ${base.shed}`);
+    const baseCpuEnd = cpuSeconds(proc.pid as number);
+    // Main-thread CPU per acknowledged token: what the worker pool takes off the event loop.
+    const perToken = (cpu: number, tokens: number) => (tokens ? Math.round((cpu * 1e6) / tokens) : null);
+    Object.assign(results, {
+      overload_sustainable_batches_per_s: +sustainable.toFixed(2), overload_sustainable_tokens_per_s: Math.round(base.acknowledged / SECONDS), overload_sustainable_p99_ms: p99(base.latencies),
+      overload_sustainable_errors: base.errors, overload_sustainable_shed: base.shed, overload_sustainable_rss_mib: baseWatch.rssMaxMiB,
+      overload_sustainable_health_p99_ms: baseWatch.health.p99, overload_sustainable_health_max_ms: baseWatch.health.max,
+      overload_sustainable_metrics_p99_ms: baseWatch.metrics.p99, overload_sustainable_metrics_max_ms: baseWatch.metrics.max, overload_sustainable_loop_lag_p50_ms: baseWatch.lagP50Ms, overload_sustainable_load_avg: loadAvg(),
+      overload_sustainable_main_cpu_us_per_token: perToken(baseCpuEnd.main - baseCpu.main, base.acknowledged), overload_sustainable_process_cpu_us_per_token: perToken(baseCpuEnd.all - baseCpu.all, base.acknowledged),
+    });
+    log(`overload: sustainable ${sustainable.toFixed(1)} batches/s (${results.overload_sustainable_tokens_per_s} tokens/s), main-thread CPU ${results.overload_sustainable_main_cpu_us_per_token} µs per token (process ${results.overload_sustainable_process_cpu_us_per_token}), p99 ${p99(base.latencies)} ms, errors ${base.errors}, shed ${base.shed}, /health p99 ${baseWatch.health.p99} ms, /metrics p99 ${baseWatch.metrics.p99} ms, loop lag p50 ${baseWatch.lagP50Ms} ms, load average ${loadAvg()}`);
 
     for (const factor of [2, 10]) {
       const rate = Math.max(1, sustainable * factor);
       const t: Tally = { ok: 0, shed: 0, errors: 0, acknowledged: 0, latencies: [] };
+      const cpu0 = cpuSeconds(proc.pid as number);
       const sent: Promise<void>[] = [];
       const started = Date.now();
       const flood = (async () => {
@@ -152,6 +210,7 @@ export async function benchOverload(databaseUrl: string): Promise<Record<string,
       })();
       const w = await Promise.all([flood, watch(port, proc.pid as number, flood)]).then(([, x]) => x);
       const elapsed = (Date.now() - started) / 1000;
+      const cpu1 = cpuSeconds(proc.pid as number);
       const total = t.ok + t.shed + t.errors;
       const key = `overload_${factor}x`;
       Object.assign(results, {
@@ -161,11 +220,19 @@ export async function benchOverload(databaseUrl: string): Promise<Record<string,
         [`${key}_share_503`]: +(t.shed / Math.max(1, total)).toFixed(3),
         [`${key}_errors`]: t.errors,
         [`${key}_rss_max_mib`]: w.rssMaxMiB,
-        [`${key}_health_p99_ms`]: w.healthP99,
-        [`${key}_health_max_ms`]: w.healthMax,
-        [`${key}_health_failures`]: w.healthFailures,
+        [`${key}_health_p99_ms`]: w.health.p99,
+        [`${key}_health_max_ms`]: w.health.max,
+        [`${key}_health_failures`]: w.health.failures,
+        [`${key}_health_probes`]: w.health.count,
+        [`${key}_metrics_p99_ms`]: w.metrics.p99,
+        [`${key}_metrics_max_ms`]: w.metrics.max,
+        [`${key}_metrics_failures`]: w.metrics.failures,
+        [`${key}_loop_lag_p50_ms`]: w.lagP50Ms,
+        [`${key}_loop_lag_max_ms`]: w.lagMaxMs,
+        [`${key}_load_avg`]: loadAvg(),
+        [`${key}_main_cpu_share`]: +((cpu1.main - cpu0.main) / elapsed).toFixed(2),
       });
-      log(`overload ${factor}x (${rate.toFixed(1)} batches/s offered): goodput ${results[`${key}_goodput_tokens_per_s`]} tokens/s, p99 ${p99(t.latencies)} ms, 503 ${(100 * t.shed / Math.max(1, total)).toFixed(1)} % of ${total}, errors ${t.errors}, RSS max ${w.rssMaxMiB} MiB, /health p99 ${w.healthP99} ms (max ${w.healthMax}, failures ${w.healthFailures})`);
+      log(`overload ${factor}x (${rate.toFixed(1)} batches/s offered): goodput ${results[`${key}_goodput_tokens_per_s`]} tokens/s, p99 ${p99(t.latencies)} ms, 503 ${(100 * t.shed / Math.max(1, total)).toFixed(1)} % of ${total}, errors ${t.errors}, RSS max ${w.rssMaxMiB} MiB, /health p99 ${w.health.p99} ms (max ${w.health.max}, failures ${w.health.failures} of ${w.health.count}), /metrics p99 ${w.metrics.p99} ms (max ${w.metrics.max}, failures ${w.metrics.failures}), loop lag p50 ${w.lagP50Ms} ms (max ${w.lagMaxMs}), main thread on CPU ${results[`${key}_main_cpu_share`]} of the time, load average ${loadAvg()}`);
     }
     return results;
   } finally {

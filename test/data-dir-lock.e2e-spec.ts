@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -53,8 +54,32 @@ describe('one gateway per embedded DATA_DIR (processes)', () => {
     expect(third.stdout.join('\n')).toContain(`removed a stale lock on ${dataDir} (process ${first.pid} is gone`);
     expect((await me(third)).body.data?.me?.id).toBe('operator'); // same data, after the crash
 
+    // `npm run migration:run` takes the same lock: refused while a gateway holds it, naming the holder.
+    const refused = await migrationRun(dataDir);
+    expect(refused.code).not.toBe(0);
+    expect(refused.output).toContain(`is in use by another gateway: pid ${third.pid} on host ${os.hostname()}`);
+    expect((await me(third)).body.data?.me?.id).toBe('operator');
+
     // A clean stop releases the lock.
     await third.kill('SIGTERM');
     expect(fs.existsSync(path.join(dataDir, 'gateway.lock'))).toBe(false);
+
+    // With no gateway running, the migration run opens the database, and releases the lock on exit.
+    const ran = await migrationRun(dataDir);
+    expect([ran.code, ran.output]).toEqual([0, expect.stringContaining('No migrations are pending')]);
+    expect(fs.existsSync(path.join(dataDir, 'gateway.lock'))).toBe(false);
   }, 360_000);
 });
+
+/** `typeorm migration:run` on the built CLI data source (what `npm run migration:run` runs after its build), on the embedded default. */
+function migrationRun(dataDir: string): Promise<{ code: number; output: string }> {
+  const root = path.join(__dirname, '..');
+  return new Promise((resolve) =>
+    execFile(
+      process.execPath,
+      [path.join(root, 'node_modules', 'typeorm', 'cli.js'), 'migration:run', '-d', path.join(root, 'dist', 'src', 'database', 'cli-data-source.js')],
+      { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATA_DIR: dataDir }, timeout: 120_000 },
+      (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: unknown }).code ?? 1) || 1 : 0, output: `${stdout}\n${stderr}` }),
+    ),
+  );
+}

@@ -45,6 +45,19 @@ describe('audit hash chain', () => {
     expect(entryHash('1232f31004287db527696a1541f5df76b8adb03cd57ddee69970ca8ca287926b', second)).toBe('4f1718ebe5a60ea268307a4b93f0f6725b74b3164602f97095d77951280d36b1');
   });
 
+  it('gives the event loop turns during a long walk (a timer due at its start fires before it ends), and still checks every entry', async () => {
+    const rows = chain(4000);
+    let timerFiredAt: number | null = null;
+    let progress = 0;
+    setTimeout(() => (timerFiredAt = progress), 0);
+    const walk = await verifyChain({ anchorHash: GENESIS_HASH, fetchBatch: fetcher(rows), onProgress: (n) => (progress = n) });
+    expect(walk).toMatchObject({ ok: true, checkedEntries: 4000, lastSeq: 4000 });
+    // One batch of 4000 (onProgress runs once, after it): the timer ran while the batch was hashed.
+    expect(timerFiredAt).toBe(0);
+    const broken = rows.map((r) => (r.seq === 3999 ? { ...r, actor: 'mallory' } : r));
+    await expect(verifyChain({ anchorHash: GENESIS_HASH, fetchBatch: fetcher(broken) })).resolves.toMatchObject({ ok: false, firstBadSeq: 3999 });
+  });
+
   it('accepts an intact chain, in small batches too', async () => {
     const rows = chain(25);
     await expect(verifyChain({ anchorHash: GENESIS_HASH, fetchBatch: fetcher(rows), batchSize: 7 })).resolves.toMatchObject({ ok: true, checkedEntries: 25, firstBadSeq: null });

@@ -83,7 +83,12 @@ export interface VerifyChainOptions {
   onProgress?(checked: number, lastSeq: number): void;
 }
 
-/** Walks the chain in seq order and names the first bad seq and why. */
+/** Hashing gives the event loop a turn after about this long (checked every few entries). */
+const YIELD_AFTER_MS = 5;
+const YIELD_CHECK_EVERY = 32;
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Walks the chain in seq order and names the first bad seq and why; yields to the event loop every few ms. */
 export async function verifyChain(o: VerifyChainOptions): Promise<ChainVerification> {
   const from = o.fromSeq ?? 1;
   const batchSize = o.batchSize ?? 5000;
@@ -94,12 +99,19 @@ export async function verifyChain(o: VerifyChainOptions): Promise<ChainVerificat
   let checked = 0;
   const fail = (seq: number, reason: string): ChainVerification => (void pending?.catch(() => undefined), { ok: false, checkedEntries: checked, firstBadSeq: seq, reason, lastHash: prevHash, lastSeq: expectedSeq - 1 });
 
+  let sliceStart = performance.now();
+  let sinceYield = 0;
   // Fetch the next batch while hashing the current one: I/O and CPU overlap.
   pending = o.fetchBatch(expectedSeq - 1, batchSize, o.toSeq);
   while (pending) {
     const rows: StoredAuditRow[] = await pending;
     pending = rows.length === batchSize ? o.fetchBatch(Number(rows[rows.length - 1].seq), batchSize, o.toSeq) : null;
     for (const row of rows) {
+      if (++sinceYield >= YIELD_CHECK_EVERY && performance.now() - sliceStart > YIELD_AFTER_MS) {
+        await yieldToLoop(); // a long walk must not hold the event loop: /health and requests are served in between
+        sliceStart = performance.now();
+        sinceYield = 0;
+      }
       const record = recordOf(row);
       const ms = typeof row.at === 'string' && /^\d+(\.\d+)?$/.test(row.at) ? Number(row.at) : row.at;
       if (typeof ms === 'number' && !Number.isInteger(ms)) return fail(record.seq, 'the timestamp has sub-millisecond digits that were never hashed (the entry was altered)');

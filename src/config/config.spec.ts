@@ -1,3 +1,4 @@
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { ConfigError, loadConfig } from './config';
 
@@ -6,6 +7,9 @@ describe('configuration', () => {
     const c = loadConfig({});
     expect(c).toMatchObject({ databaseUrl: undefined, port: 4000, audience: 'risk-exchange', issuer: 'http://localhost:4000', migrationsRun: true, logLevel: 'info' });
     expect(c.dataDir).toBe(path.resolve('./data'));
+    expect(c.verifyWorkers).toBe(Math.max(1, os.availableParallelism() - 1));
+    expect(loadConfig({ VERIFY_WORKERS: '3' }).verifyWorkers).toBe(3);
+    expect(loadConfig({ VERIFY_WORKERS: '0' }).verifyWorkers).toBe(0);
   });
 
   it.each([
@@ -26,6 +30,8 @@ describe('configuration', () => {
     ['SSF_MAX_STREAMS_PER_PARTNER', '0', /SSF_MAX_STREAMS_PER_PARTNER must be between/],
     ['DELIVERY_PAUSED_CAP', 'many', /DELIVERY_PAUSED_CAP must be an integer/],
     ['ALLOW_INSECURE_PUSH', 'perhaps', /ALLOW_INSECURE_PUSH must be true or false/],
+    ['VERIFY_WORKERS', 'many', /VERIFY_WORKERS must be an integer/],
+    ['VERIFY_WORKERS', '65', /VERIFY_WORKERS must be between 0 and 64/],
   ])('refuses %s=%s, naming the variable', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(message);

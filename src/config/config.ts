@@ -1,3 +1,4 @@
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as ipaddr from 'ipaddr.js';
 
@@ -63,6 +64,8 @@ export interface AppConfig {
   episodeCooldownDays: number;
   /** Lifetime of the OAuth access tokens of POST /oauth/token, in seconds. */
   accessTokenTtlSeconds: number;
+  /** Worker threads that verify published tokens (0: on the main thread). */
+  verifyWorkers: number;
   /** RFC 8936 long poll: longest wait for a notice before an empty answer, in ms (below any proxy timeout). */
   pollMaxWaitMs: number;
   /** Most SETs in one poll answer (a larger `maxEvents` is capped to this). */
@@ -336,7 +339,16 @@ export function loadConfig(env: Env = process.env): AppConfig {
     deliveryMaxWaiters: readInt(env, 'DELIVERY_MAX_WAITERS', 5000, 1, 1_000_000),
     wsSessionCheckMs: readInt(env, 'WS_SESSION_CHECK_MS', 5000, 100, 60_000),
     push: readPushConfig(env),
+    verifyWorkers: readInt(env, 'VERIFY_WORKERS', defaultVerifyWorkers(), 0, 64),
   };
+}
+
+/**
+ * Token verification workers: one per core but one, at least one (the main thread keeps a core for
+ * HTTP, GraphQL and the database driver; measured on 2 cores in README "Architecture").
+ */
+function defaultVerifyWorkers(): number {
+  return Math.max(1, os.availableParallelism() - 1);
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');

@@ -5,11 +5,12 @@ import { InboundModule } from './inbound/inbound.module';
 import { EventsQueryService } from './events.query.service';
 import { EventsResolver } from './events.resolver';
 import { RetentionService } from './retention.service';
+import { SetVerifierPoolService } from './set-verifier.provider';
 
 @Module({
   imports: [InboundModule],
   controllers: [EventsController],
-  providers: [EventsIngestService, EventsQueryService, EventsResolver, RetentionService],
+  providers: [EventsIngestService, EventsQueryService, EventsResolver, RetentionService, SetVerifierPoolService],
   exports: [EventsIngestService, EventsQueryService],
 })
 export class EventsModule {}

@@ -9,7 +9,7 @@ export interface ResilienceConfig {
   maxInflightCost: number;
   /** ...and for one partner. */
   maxInflightCostPerPartner: number;
-  /** Shed new requests while the event loop lags more than this (0: off). */
+  /** Shed new requests while the event loop lags more than this on every turn for PRESSURE_WINDOWS windows (0: off). */
   maxEventLoopDelayMs: number;
   /** Shed new requests while the JS heap holds more than this (0: off). */
   maxHeapMb: number;
@@ -48,7 +48,7 @@ export function loadResilienceConfig(env: Env = process.env): ResilienceConfig {
     databaseStartTimeoutSeconds: int(env, 'DATABASE_START_TIMEOUT_SECONDS', 300, 0, 86_400),
     maxInflightCost: int(env, 'OVERLOAD_MAX_INFLIGHT_COST', 1024, 1, 1_000_000),
     maxInflightCostPerPartner: int(env, 'OVERLOAD_MAX_INFLIGHT_COST_PER_PARTNER', 512, 1, 1_000_000),
-    maxEventLoopDelayMs: int(env, 'OVERLOAD_MAX_EVENT_LOOP_DELAY_MS', 500, 0, 60_000),
+    maxEventLoopDelayMs: int(env, 'OVERLOAD_MAX_EVENT_LOOP_DELAY_MS', 100, 0, 60_000),
     maxHeapMb: int(env, 'OVERLOAD_MAX_HEAP_MB', defaultMaxHeapMb(), 0, 65_536),
     overloadRetryAfterSeconds: int(env, 'OVERLOAD_RETRY_AFTER_SECONDS', 1, 1, 3600),
     unavailableRetryAfterSeconds: int(env, 'DATABASE_UNAVAILABLE_RETRY_AFTER_SECONDS', 5, 1, 3600),

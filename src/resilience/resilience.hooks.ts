@@ -35,8 +35,9 @@ export function installResilience(app: NestFastifyApplication, settings: Resilie
   const tickets = new WeakMap<FastifyRequest, Ticket>();
   const shed = new Counter({ name: 'rx_shed_total', help: 'Requests answered 503 at once, by reason.', labelNames: ['reason'] as const, registers: [registry] });
   new Gauge({ name: 'rx_inflight_cost', help: 'Cost of the admitted requests still in flight.', registers: [registry], collect() { this.set(admission.inflightCost); } });
+  new Gauge({ name: 'rx_event_loop_lag_seconds', help: 'Event-loop lag of the last judged window: the time-weighted median delay of the loop timer (load shedding judges it).', registers: [registry], collect() { this.set(pressure.lastLagMs / 1000); } });
+  fastify.addHook('onListen', async () => pressure.start());
   fastify.addHook('onClose', async () => pressure.stop());
-  fastify.addHook('onReady', async () => pressure.reset());
 
   const guarded = (request: FastifyRequest) => request.method === 'POST' && (request.routeOptions?.url === '/graphql' || request.routeOptions?.url === '/events' || request.routeOptions?.url === OAUTH_TOKEN_PATH);
   const release = (request: FastifyRequest) => tickets.get(request)?.release();

@@ -73,6 +73,9 @@ export class TestGateway {
       LOG_LEVEL: 'silent',
       HOST: '127.0.0.1',
       PORT: '0',
+      // Tokens go through one verifier worker thread in every end-to-end spec, whatever the
+      // machine's core count: every verdict the specs check is the pool's.
+      VERIFY_WORKERS: '1',
       ...env,
     });
     // An in-process gateway shares the test runner's event loop: lag-based shedding would measure
