@@ -116,7 +116,7 @@ function explainNotice(c: Json, o: { audience: string; now: number }, step: (che
 }
 
 /** A JWKS from a file or an http(s) URL (the gateway's is /.well-known/jwks.json). */
-async function loadJwks(where: string): Promise<Json[]> {
+export async function loadJwks(where: string): Promise<Json[]> {
   let text: string;
   if (/^https?:\/\//.test(where)) {
     let res: Response;
