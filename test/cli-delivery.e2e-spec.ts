@@ -151,4 +151,12 @@ describe('risk-exchange stream and poll (real binary, gateway on PostgreSQL)', (
     expect((await cli(['stream', 'show', streamId], bank)).status).toBe(1);
     expect((await cli(['stream', 'list'], bank)).stdout).toMatch(/^no streams/);
   });
+
+  it('--help of stream, each stream command and poll shows an example', async () => {
+    for (const c of ['stream', 'poll', ...['create', 'show', 'list', 'update', 'delete', 'status', 'verify', 'add-subjects', 'remove-subjects'].map((s) => `stream ${s}`)]) {
+      const r = await cli([...c.split(' '), '--help'], {});
+      expect([c, r.status, /Examples:\n {2}\$ .*risk-exchange /.test(r.stdout)]).toEqual([c, 0, true]);
+    }
+    expect((await cli(['--help'], {})).stdout).toMatch(/\n {2}stream\s.*\n {2}poll \[options\]/s);
+  });
 });
