@@ -211,7 +211,7 @@ export async function benchDelivery(databaseUrl: string): Promise<Record<string,
   const seconds = Number(process.env.BENCH_SECONDS || 10);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rx-bench-delivery-'));
   const op = await keyPair('op');
-  const env = { ...process.env, NODE_ENV: 'production', DATABASE_URL: databaseUrl, DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', AUDIT_CHECKPOINT_SECONDS: '0', OPERATOR_JWKS: JSON.stringify({ keys: [op.pub] }), RATE_LIMIT_COST_PER_MINUTE: 'BANK=1000000000,OPERATOR=1000000000' };
+  const env = { ...process.env, NODE_ENV: 'production', GATEWAY_ISSUER: 'https://gateway.bench.invalid', DATABASE_URL: databaseUrl, DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', AUDIT_CHECKPOINT_SECONDS: '0', OPERATOR_JWKS: JSON.stringify({ keys: [op.pub] }), RATE_LIMIT_COST_PER_MINUTE: 'BANK=1000000000,OPERATOR=1000000000' };
   const proc: ChildProcess = spawn(process.execPath, [MAIN], { env, stdio: ['ignore', 'ignore', 'inherit'] });
   let ds: DataSource | undefined;
   try {

@@ -84,7 +84,7 @@ export async function benchPush(databaseUrl: string, seconds = Number(process.en
 async function startGateway(databaseUrl: string, port: number): Promise<ChildProcess> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rx-bench-push-'));
   const proc = spawn(process.execPath, [MAIN], {
-    env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'warn', HOST: '127.0.0.1', PORT: String(port), DATABASE_URL: databaseUrl, DATA_DIR: dir, ALLOW_INSECURE_PUSH: 'true' },
+    env: { ...process.env, NODE_ENV: 'production', GATEWAY_ISSUER: 'https://gateway.bench.invalid', LOG_LEVEL: 'warn', HOST: '127.0.0.1', PORT: String(port), DATABASE_URL: databaseUrl, DATA_DIR: dir, ALLOW_INSECURE_PUSH: 'true' },
     stdio: 'ignore',
   });
   const started = Date.now();
