@@ -2,13 +2,13 @@
 // each SET against the gateway's JWKS (signature, typ, iss, aud), answers 202, or 400 with an
 // RFC 8935 error. Usage (Node 20+, jose installed):
 //   node examples/push-receiver.mjs --port 8088 --gateway http://localhost:4000 \
-//     --issuer risk-exchange-gateway --audience https://bank-a.example/ssf --authorization 'Bearer s3cret'
+//     --issuer http://localhost:4000 --audience shop-b --authorization 'Bearer s3cret'
 import http from 'node:http';
 import { parseArgs } from 'node:util';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 
 const { values: o } = parseArgs({
-  options: { port: { type: 'string', default: '8088' }, gateway: { type: 'string', default: 'http://localhost:4000' }, issuer: { type: 'string', default: 'risk-exchange-gateway' }, audience: { type: 'string' }, authorization: { type: 'string' } },
+  options: { port: { type: 'string', default: '8088' }, gateway: { type: 'string', default: 'http://localhost:4000' }, issuer: { type: 'string', default: 'http://localhost:4000' }, audience: { type: 'string' }, authorization: { type: 'string' } },
 });
 if (!o.audience) throw new Error('--audience (the stream aud) is required');
 const jwks = createRemoteJWKSet(new URL('/.well-known/jwks.json', o.gateway));
