@@ -29,6 +29,8 @@ interface Batch {
   to: number;
   lines: string[];
   items: Item[];
+  /** Items being signed: signing is asynchronous (WebCrypto), so a batch's lines are signed at once, not one after the other. */
+  signing: Array<Promise<Item>>;
 }
 
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
@@ -54,8 +56,8 @@ export function registerPublishCommands(program: Command): void {
   withConnection(program.command('publish'))
     .description('publish signed tokens, or unsigned JSON events (signed on the way), one per line from files or stdin, in batches; resumable')
     .argument('[files...]', 'NDJSON files: each line a compact SET, or an event in JSON (as for `sign --file`); none or "-" reads stdin')
-    .option('--batch <n>', 'tokens per publishEvents call (at most the gateway\'s PUBLISH_MAX_BATCH, 500 by default)', positiveInt(5000), 200)
-    .option('--concurrency <n>', 'batches in flight at once', positiveInt(16), 2)
+    .option('--batch <n>', 'tokens per publishEvents call (at most the gateway\'s PUBLISH_MAX_BATCH, 500 by default)', positiveInt(5000), 100)
+    .option('--concurrency <n>', 'batches in flight at once (the gateway ingests more in parallel; six batches of 100 stay under its per-partner admission share)', positiveInt(16), 6)
     .option('--journal <file>', 'where to note settled lines (default: <input>.riskx-journal next to the input; stdin has none unless given)')
     .option('--check', 'check each unsigned event against the profile here before sending (the gateway checks anyway, with the same verifier; this costs CPU)')
     .option('--restart', 'forget the journal and publish everything again (the gateway still answers DUPLICATE for what it has)')
@@ -128,6 +130,7 @@ async function publishInput(
     const b = batch;
     batch = null;
     if (!b) return;
+    b.items = await Promise.all(b.signing);
     while (inFlight.size >= o.concurrency) await Promise.race(inFlight);
     if (failure) return;
     const p: Promise<void> = sendBatch(client, b, tally).then(
@@ -172,11 +175,11 @@ async function publishInput(
       }
       continue;
     }
-    batch ??= { file: name, from: lineNo, to: lineNo, lines: [], items: [] };
+    batch ??= { file: name, from: lineNo, to: lineNo, lines: [], items: [], signing: [] };
     batch.to = lineNo;
     batch.lines.push(text);
-    batch.items.push(await itemOf(text.trim(), lineNo, name, signerOf));
-    if (batch.items.length >= o.batch) await dispatch();
+    batch.signing.push(itemOf(text.trim(), lineNo, name, signerOf));
+    if (batch.signing.length >= o.batch) await dispatch();
   }
   if (skipping && !failure) failure = usageError(`${name} is shorter than when lines ${skipping.rec.from}..${skipping.rec.to} were published (journal ${journal.path}); give --restart`);
   if (!failure && !stopped()) await dispatch();
