@@ -66,6 +66,32 @@ function decodePayload(segment: string): JWTPayload {
 const isNumericDate = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
 /**
+ * The key the header names, within the claimed partner only, and the signature it makes. Until the
+ * signature verifies nothing is said about the partner or its keys: an unknown partner, an unknown
+ * kid and a wrong algorithm all read the same. Status and revocation come after. Shared by partner
+ * assertions and OAuth client assertions (auth/oauth/client-assertion.ts).
+ */
+export async function verifyWithPartnerKey(
+  token: string,
+  header: { kid: string; alg: string },
+  partnerId: string,
+  ctx: Pick<AssertionContext, 'loadPartner' | 'importKey'>,
+): Promise<{ partner: AssertionPartner; key: AssertionPartner['keys'][number] }> {
+  const partner = await ctx.loadPartner(partnerId);
+  const key = partner?.keys.find((k) => k.kid === header.kid);
+  if (!partner || !key || key.alg !== header.alg) fail('kid', 'unknown partner, kid or algorithm for this kid');
+  try {
+    const cryptoKey = ctx.importKey ? await ctx.importKey(key) : await importJWK({ ...key.jwk }, key.alg);
+    await compactVerify(token, cryptoKey, { algorithms: [key.alg] });
+  } catch {
+    fail('signature', `signature does not verify with key "${key.kid}"`);
+  }
+  if (partner.status !== 'ACTIVE') fail('partner-status', `partner "${partner.id}" is suspended`);
+  if (key.status !== 'ACTIVE') fail('key-revoked', `key "${key.kid}" is revoked`);
+  return { partner, key };
+}
+
+/**
  * Verifies a partner assertion. Checks run cheapest first: size and form, header, claims that
  * name the partner, the partner's status and key, the signature, then the time claims.
  */
@@ -101,19 +127,8 @@ export async function verifyPartnerAssertion(token: string, ctx: AssertionContex
   if (claims.sub !== claims.iss) fail('sub', 'claims iss and sub must both equal the partner id');
   if (!PARTNER_ID.test(claims.iss)) fail('iss', 'claim iss is not a partner id');
 
-  // Until the signature verifies, say nothing about the partner or its keys: an unknown partner,
-  // an unknown kid and a wrong algorithm all read the same. Status and revocation come after.
-  const partner = await ctx.loadPartner(claims.iss);
-  const key = partner?.keys.find((k) => k.kid === header.kid);
-  if (!partner || !key || key.alg !== header.alg) fail('kid', 'unknown partner, kid or algorithm for this kid');
-  try {
-    const cryptoKey = ctx.importKey ? await ctx.importKey(key) : await importJWK({ ...key.jwk }, key.alg);
-    await compactVerify(token, cryptoKey, { algorithms: [key.alg] });
-  } catch {
-    fail('signature', `signature does not verify with key "${key.kid}"`);
-  }
-  if (partner.status !== 'ACTIVE') fail('partner-status', `partner "${partner.id}" is suspended`);
-  if (key.status !== 'ACTIVE') fail('key-revoked', `key "${key.kid}" is revoked`);
+  // kid and alg were checked to be strings above.
+  const { partner, key } = await verifyWithPartnerKey(token, { kid: header.kid as string, alg: header.alg as string }, claims.iss, ctx);
 
   const aud = claims.aud;
   const audOk = aud === ctx.audience || (Array.isArray(aud) && aud.length === 1 && aud[0] === ctx.audience);

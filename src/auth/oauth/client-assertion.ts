@@ -2,8 +2,8 @@
 // Pure: no Nest or TypeORM import; the clock and the key lookup are injected. The key and
 // algorithm rules are those of the partner assertion (assertion-verifier.ts); the differences
 // are what RFC 7523 says: `typ` absent or `JWT`, `aud` the token endpoint, `jti` required.
-import { compactVerify, decodeProtectedHeader, importJWK, type JWTPayload } from 'jose';
-import { ALLOWED_ALGS, AssertionError, AssertionPartner, PARTNER_ID, REFUSED_HEADER_PARAMS } from '../assertion-verifier';
+import { compactVerify, decodeProtectedHeader, type JWTPayload } from 'jose';
+import { ALLOWED_ALGS, AssertionError, AssertionPartner, PARTNER_ID, REFUSED_HEADER_PARAMS, verifyWithPartnerKey } from '../assertion-verifier';
 
 const MAX_ASSERTION_BYTES = 8 * 1024;
 export const MAX_CLIENT_ASSERTION_LIFETIME_S = 300;
@@ -105,18 +105,7 @@ export async function verifyClientAssertion(token: string, ctx: ClientAssertionC
   if (typeof claims.iss !== 'string' || !PARTNER_ID.test(claims.iss)) fail('iss', 'claim iss is required and must be your partner id (the client_id)');
   if (claims.sub !== claims.iss) fail('sub', 'claims iss and sub must both be your partner id (RFC 7523 section 3)');
 
-  // Until the signature verifies, an unknown partner, an unknown kid and a wrong algorithm read the same.
-  const partner = await ctx.loadPartner(claims.iss);
-  const key = partner?.keys.find((k) => k.kid === header.kid);
-  if (!partner || !key || key.alg !== header.alg) fail('kid', 'unknown partner, kid or algorithm for this kid');
-  try {
-    const cryptoKey = ctx.importKey ? await ctx.importKey(key) : await importJWK({ ...key.jwk }, key.alg);
-    await compactVerify(token, cryptoKey, { algorithms: [key.alg] });
-  } catch {
-    fail('signature', `signature does not verify with key "${key.kid}"`);
-  }
-  if (partner.status !== 'ACTIVE') fail('partner-status', `partner "${partner.id}" is suspended`);
-  if (key.status !== 'ACTIVE') fail('key-revoked', `key "${key.kid}" is revoked`);
+  const { partner, key } = await verifyWithPartnerKey(token, header, claims.iss, ctx);
 
   const aud = claims.aud;
   const auds = typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud : [];
