@@ -2,10 +2,10 @@
 // the early authentication hook (http/authenticate-before-body.ts) can use it too.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { assertUnreachable, ErrorCode } from '../../common/errors';
+import { bearerChallenge } from '../../auth/oauth/bearer-challenge';
 
 /** Every SSF endpoint route is under this prefix. */
 export const SSF_PREFIX = '/ssf/';
-export const REALM = 'risk-exchange';
 
 /**
  * The error body of the SSF endpoints: `{"err": code, "description": text}`, the shape RFC 8935
@@ -48,9 +48,8 @@ export function ssfErrCode(code: ErrorCode): string {
  * token was sent and refused (none when the request had no credentials at all).
  */
 export function wwwAuthenticate(request: { headers: Record<string, string | string[] | undefined> }, description: string): string {
-  if (request.headers.authorization === undefined) return `Bearer realm="${REALM}"`;
-  const quoted = description.replace(/[^\x20-\x7e]/g, ' ').replace(/["\\]/g, "'").slice(0, 300);
-  return `Bearer realm="${REALM}", error="invalid_token", error_description="${quoted}"`;
+  if (request.headers.authorization === undefined) return bearerChallenge();
+  return bearerChallenge({ code: 'invalid_token', description: description.replace(/[^\x20-\x7e]/g, ' ').replace(/["\\]/g, "'").slice(0, 300) });
 }
 
 /** Answers one error of an SSF endpoint, with Retry-After on 429 and WWW-Authenticate on 401. */
