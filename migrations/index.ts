@@ -13,6 +13,7 @@ import { AddEventSubjectTypeIndexes1795986736997 } from './1795986736997-AddEven
 import { AddDelivery1795994413744 } from './1795994413744-AddDelivery';
 import { AddInboundSsf1795995021577 } from './1795995021577-AddInboundSsf';
 import { AddOAuthClientAssertions1795995092938 } from './1795995092938-AddOAuthClientAssertions';
+import { AddLegalRequests1796004820877 } from './1796004820877-AddLegalRequests';
 
 export const MIGRATIONS: Function[] = [
   CreatePartners1795670258349,
@@ -28,4 +29,5 @@ export const MIGRATIONS: Function[] = [
   AddDelivery1795994413744,
   AddInboundSsf1795995021577,
   AddOAuthClientAssertions1795995092938,
+  AddLegalRequests1796004820877,
 ];

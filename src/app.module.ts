@@ -11,6 +11,7 @@ import { EventsHookModule } from './events/events-hook.module';
 import { SharingModule } from './sharing/sharing.module';
 import { ScoringModule } from './scoring/scoring.module';
 import { DeliveryModule } from './delivery/delivery.module';
+import { LegalModule } from './legal/legal.module';
 import { OAuthModule } from './auth/oauth/oauth.module';
 import { APP_CONFIG, AppConfig } from './config/config';
 import { DatabaseModule } from './database/database.module';
@@ -68,6 +69,7 @@ export class AppModule {
         SharingModule,
         ScoringModule,
         DeliveryModule,
+        LegalModule,
         OAuthModule,
         ...extraImports, // tests only: e.g. a probe controller behind the global guard
       ],

@@ -105,7 +105,7 @@ describe('delivery fan-out (e2e, PostgreSQL, real HTTP publishing)', () => {
   }
 
   it('registers scoring then delivery on the events-stored hook; events/ imports neither', async () => {
-    expect(gw.app.get(EventsStoredHook).names()).toEqual(['scoring', 'delivery']);
+    expect(gw.app.get(EventsStoredHook).names()).toEqual(['scoring', 'legal', 'delivery']);
     const dir = path.join(__dirname, '..', 'src', 'events');
     const sources = fs.readdirSync(dir, { recursive: true }).map(String).filter((f) => f.endsWith('.ts'));
     expect(sources.length).toBeGreaterThan(5);

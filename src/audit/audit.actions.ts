@@ -31,6 +31,19 @@ export enum AuditAction {
   NoticesAcknowledge = 'notices.acknowledge',
   DeadLettersRead = 'delivery.dead-letters.read',
   DeadLettersReplay = 'delivery.dead-letters.replay',
+  /** A legal request opened (from a LEGAL partner's token, or a release asked for). */
+  LegalSubmit = 'legal.submit',
+  /** A reviewer's step: review started, an approval, a rejection (details: from, to, reason). */
+  LegalReview = 'legal.review',
+  LegalWithdraw = 'legal.withdraw',
+  /** The gateway carried out an approved request (freeze flag published, hold set, package issued). */
+  LegalFulfil = 'legal.fulfil',
+  /** Deadlines: a request found overdue, an approval expired, an access window closed, a freeze's deadline reached. */
+  LegalDeadline = 'legal.deadline',
+  /** A freeze or preservation ended. */
+  LegalRelease = 'legal.release',
+  /** A requester read what a disclosure opened (concerns: every issuer whose events it saw). */
+  LegalDisclosureRead = 'legal.disclosure.read',
 }
 
 export const SYSTEM_ACTOR = 'system';

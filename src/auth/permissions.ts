@@ -40,6 +40,12 @@ export enum Permission {
   ManageStreams = 'ManageStreams',
   /** Read one's own SSF streams, their status and delivery status; receive their notices (poll, subscribe, acknowledge, read delivery errors). */
   ReadStreams = 'ReadStreams',
+  /** Submit legal requests (as a signed legal-request token), list and read one's own with their history, withdraw them, ask for a release. */
+  SubmitLegalRequests = 'SubmitLegalRequests',
+  /** Read what an approved disclosure opened (that subject only, during its access window) and its disclosure package. */
+  ReadDisclosures = 'ReadDisclosures',
+  /** Review legal requests: list the queue, start review, approve, reject (compliance officers). */
+  ReviewLegalRequests = 'ReviewLegalRequests',
 }
 
 /** What every partner may do, whatever its kind. */
@@ -66,11 +72,12 @@ export const PERMISSIONS_BY_KIND: Readonly<Record<PartnerKind, readonly Permissi
     Permission.CreateAuditCheckpoint,
     Permission.ReadAllGrants,
     Permission.ManagePushTokens,
+    Permission.ReviewLegalRequests,
   ],
   [PartnerKind.BANK]: SHARER,
   [PartnerKind.ECOMMERCE]: SHARER,
   [PartnerKind.INTERNAL_SCORER]: SHARER,
-  [PartnerKind.LEGAL]: RECEIVER,
+  [PartnerKind.LEGAL]: [...RECEIVER, Permission.SubmitLegalRequests, Permission.ReadDisclosures],
 };
 
 /**
@@ -103,6 +110,10 @@ export const GIVE_TO_GET: Readonly<Record<Permission, boolean>> = {
   // Streams and their notices carry other partners' events and the scores derived from them, like the reads above.
   [Permission.ManageStreams]: true,
   [Permission.ReadStreams]: true,
+  // Legal access is granted by reviewed requests, not earned by contributing.
+  [Permission.SubmitLegalRequests]: false,
+  [Permission.ReadDisclosures]: false,
+  [Permission.ReviewLegalRequests]: false,
 };
 
 /** Whether an operation declaring these permissions requires give-to-get. */

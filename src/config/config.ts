@@ -77,6 +77,18 @@ export interface AppConfig {
   wsSessionCheckMs: number;
   /** RFC 8935 push delivery (src/delivery/push). */
   push: PushConfig;
+  /** Legal requests (src/legal; README "Legal requests"). */
+  legal: LegalConfig;
+}
+
+/** Legal requests: the review rule, the disclosure window and the deadline sweep. */
+export interface LegalConfig {
+  /** Approvals from distinct OPERATOR reviewers that a DISCLOSURE or FREEZE (and its release) needs (four-eyes: at least 2). */
+  minApprovals: number;
+  /** Days an approved disclosure gives access, unless the request's deadline comes first. */
+  disclosureDays: number;
+  /** How often deadlines are checked (overdue requests, ended access windows, freeze deadlines), in seconds (0: never on its own). */
+  sweepSeconds: number;
 }
 
 /** RFC 8935 push delivery: the worker, its retries and the outbound rules (README "Push delivery"). */
@@ -339,6 +351,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
     deliveryMaxWaiters: readInt(env, 'DELIVERY_MAX_WAITERS', 5000, 1, 1_000_000),
     wsSessionCheckMs: readInt(env, 'WS_SESSION_CHECK_MS', 5000, 100, 60_000),
     push: readPushConfig(env),
+    legal: {
+      minApprovals: readInt(env, 'LEGAL_MIN_APPROVALS', 2, 2, 10),
+      disclosureDays: readInt(env, 'LEGAL_DISCLOSURE_DAYS', 30, 1, 3650),
+      sweepSeconds: readInt(env, 'LEGAL_SWEEP_SECONDS', 60, 0, 86_400),
+    },
     verifyWorkers: readInt(env, 'VERIFY_WORKERS', defaultVerifyWorkers(), 0, 64),
   };
 }

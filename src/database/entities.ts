@@ -11,6 +11,7 @@ import { SsfStream, SsfStreamSubject } from '../delivery/stream.entity';
 import { Delivery } from '../delivery/delivery.entity';
 import { OAuthClientAssertion } from '../auth/oauth/client-assertion-jti.entity';
 import { PushToken } from '../events/inbound/push-token.entity';
+import { LegalRequest, LegalRequestHistory } from '../legal/legal-request.entity';
 
 /** Every entity of the app; the migrations must match these exactly (a test checks it). */
-export const ENTITIES = [Partner, PartnerKey, AuditEntry, AuditCheckpoint, AuditVerifiedMark, EventRecord, Grant, RateLimitWindow, SubjectScore, ScoreHistory, SsfStream, SsfStreamSubject, Delivery, OAuthClientAssertion, PushToken];
+export const ENTITIES = [Partner, PartnerKey, AuditEntry, AuditCheckpoint, AuditVerifiedMark, EventRecord, Grant, RateLimitWindow, SubjectScore, ScoreHistory, SsfStream, SsfStreamSubject, Delivery, OAuthClientAssertion, PushToken, LegalRequest, LegalRequestHistory];

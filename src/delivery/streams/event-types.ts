@@ -9,6 +9,10 @@ export const EVENT_TYPE = {
   caepRiskLevelChange: 'https://schemas.openid.net/secevent/caep/event-type/risk-level-change',
   verification: 'https://schemas.openid.net/secevent/ssf/event-type/verification',
   streamUpdated: 'https://schemas.openid.net/secevent/ssf/event-type/stream-updated',
+  /** To a legal requester: its request changed status (a decision, fulfilment, expiry). */
+  legalRequestDecision: 'urn:risk-exchange:event:legal-request-decision',
+  /** To an issuer: an approved legal disclosure showed its events to the requester. */
+  legalDisclosure: 'urn:risk-exchange:event:legal-disclosure',
 } as const;
 
 /**
