@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { DisclosureFulfilment } from './disclosure/disclosure.fulfilment';
 import { LegalFulfilment } from './legal-fulfilment';
 import { LegalRequestsStore } from './legal-requests.store';
 
@@ -7,7 +8,7 @@ import { LegalRequestsStore } from './legal-requests.store';
  * OPERATOR compliance officers (four-eyes), carried out by the gateway per kind.
  */
 @Module({
-  providers: [LegalRequestsStore, LegalFulfilment],
+  providers: [LegalRequestsStore, LegalFulfilment, DisclosureFulfilment],
   exports: [LegalRequestsStore, LegalFulfilment],
 })
 export class LegalModule {}
