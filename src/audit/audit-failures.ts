@@ -27,6 +27,12 @@ export const MUTATION_AUDIT_ACTIONS: Readonly<Record<string, AuditAction>> = {
   verifyStream: AuditAction.StreamVerify,
   acknowledgeNotices: AuditAction.NoticesAcknowledge,
   replayDeadLetters: AuditAction.DeadLettersReplay,
+  submitLegalRequest: AuditAction.LegalSubmit,
+  startLegalReview: AuditAction.LegalReview,
+  approveLegalRequest: AuditAction.LegalReview,
+  rejectLegalRequest: AuditAction.LegalReview,
+  withdrawLegalRequest: AuditAction.LegalWithdraw,
+  requestLegalRelease: AuditAction.LegalRelease,
 };
 
 /** The target of a failed mutation, from its arguments (the audit service renders it storable: escaped, cut to 256). */

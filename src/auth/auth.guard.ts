@@ -6,7 +6,7 @@ import { AppError, forbidden, unauthenticated } from '../common/errors';
 import { ACCESS_TOKEN_ELSEWHERE, AuthService } from './auth.service';
 import { authenticateBearerRoute, challengeOf } from './oauth/bearer-route';
 import { SSF_SCOPES_KEY, SsfScope } from './ssf-scopes.decorator';
-import { METRICS_TOKEN_KEY, PERMISSIONS_KEY, PUBLIC_KEY, RequestWithPartner, requestOf } from './decorators';
+import { METRICS_TOKEN_KEY, PERMISSIONS_ANY_KEY, PERMISSIONS_KEY, PUBLIC_KEY, RequestWithPartner, requestOf } from './decorators';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { timingSafeEqual } from 'node:crypto';
 import { kindHas, Permission } from './permissions';
@@ -47,6 +47,10 @@ export class AuthGuard implements CanActivate {
     const required = this.reflector.getAllAndOverride<Permission[] | undefined>(PERMISSIONS_KEY, targets);
     if (!required || required.length === 0) {
       throw forbidden('this operation declares no permission, so it is refused (deny by default)');
+    }
+    if (this.reflector.getAllAndOverride<boolean>(PERMISSIONS_ANY_KEY, targets)) {
+      if (!required.some((p) => kindHas(partner.kind, p))) throw forbidden(`partners of kind ${partner.kind} lack the permission ${required.join(' or ')}`);
+      return true;
     }
     const missing = required.filter((p) => !kindHas(partner.kind, p));
     if (missing.length > 0) {

@@ -1,4 +1,4 @@
-import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
+import { applyDecorators, createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
 import { GqlExecutionContext } from '@nestjs/graphql';
 import { Permission } from './permissions';
 import type { AuthenticatedPartner } from './authenticated-partner';
@@ -6,9 +6,16 @@ import type { AuthenticatedPartner } from './authenticated-partner';
 export const PERMISSIONS_KEY = 'rx:permissions';
 export const PUBLIC_KEY = 'rx:public';
 export const METRICS_TOKEN_KEY = 'rx:metrics-token';
+export const PERMISSIONS_ANY_KEY = 'rx:permissions-any';
 
 /** The operation needs every listed permission (in addition to a valid assertion). */
 export const Permissions = (...permissions: Permission[]) => SetMetadata(PERMISSIONS_KEY, permissions);
+
+/**
+ * The operation needs ANY ONE of the listed permissions (an operation two kinds reach for different
+ * reasons, e.g. `legalRequest`: its requester or a reviewer); the service then decides what each sees.
+ */
+export const AnyOfPermissions = (...permissions: Permission[]) => applyDecorators(SetMetadata(PERMISSIONS_KEY, permissions), SetMetadata(PERMISSIONS_ANY_KEY, true));
 
 /** No assertion needed. Only /health and /.well-known/jwks.json are public. */
 export const Public = () => SetMetadata(PUBLIC_KEY, true);

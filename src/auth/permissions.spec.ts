@@ -5,7 +5,7 @@ import { GraphQLSchema } from 'graphql';
 import { MUTATION_AUDIT_ACTIONS } from '../audit/audit-failures';
 import { RESOLVERS } from '../graphql/resolvers';
 import { PartnerKind } from '../partners/partner.enums';
-import { PERMISSIONS_KEY, PUBLIC_KEY } from './decorators';
+import { PERMISSIONS_ANY_KEY, PERMISSIONS_KEY, PUBLIC_KEY } from './decorators';
 import { Permission, PERMISSIONS_BY_KIND } from './permissions';
 
 /**
@@ -59,7 +59,20 @@ const EXPECTED: Record<string, Permission[]> = {
   'Subscription.notices': [Permission.ReadStreams],
   'Query.deadLetters': [Permission.ManageStreams],
   'Mutation.replayDeadLetters': [Permission.ManageStreams],
+  'Mutation.submitLegalRequest': [Permission.SubmitLegalRequests],
+  'Query.myLegalRequests': [Permission.SubmitLegalRequests],
+  // Either one (AnyOfPermissions): the requester reads its own, a reviewer any.
+  'Query.legalRequest': [Permission.SubmitLegalRequests, Permission.ReviewLegalRequests],
+  'Mutation.withdrawLegalRequest': [Permission.SubmitLegalRequests],
+  'Mutation.requestLegalRelease': [Permission.SubmitLegalRequests],
+  'Query.legalReviewQueue': [Permission.ReviewLegalRequests],
+  'Mutation.startLegalReview': [Permission.ReviewLegalRequests],
+  'Mutation.approveLegalRequest': [Permission.ReviewLegalRequests],
+  'Mutation.rejectLegalRequest': [Permission.ReviewLegalRequests],
 };
+
+/** Operations that need any one of their listed permissions rather than all of them. */
+const ANY_OF = ['Query.legalRequest'];
 
 async function buildSchema(): Promise<GraphQLSchema> {
   const app = await NestFactory.createApplicationContext(GraphQLSchemaBuilderModule, { logger: false });
@@ -69,8 +82,8 @@ async function buildSchema(): Promise<GraphQLSchema> {
   return schema;
 }
 
-function declaredPermissions(): Map<string, { permissions?: Permission[]; isPublic: boolean }> {
-  const found = new Map<string, { permissions?: Permission[]; isPublic: boolean }>();
+function declaredPermissions(): Map<string, { permissions?: Permission[]; isPublic: boolean; anyOf?: boolean }> {
+  const found = new Map<string, { permissions?: Permission[]; isPublic: boolean; anyOf?: boolean }>();
   for (const resolver of RESOLVERS) {
     const proto = resolver.prototype as Record<string, unknown>;
     for (const method of Object.getOwnPropertyNames(proto)) {
@@ -81,6 +94,7 @@ function declaredPermissions(): Map<string, { permissions?: Permission[]; isPubl
       found.set(`${type}.${name}`, {
         permissions: Reflect.getMetadata(PERMISSIONS_KEY, fn) as Permission[] | undefined,
         isPublic: Reflect.getMetadata(PUBLIC_KEY, fn) === true,
+        anyOf: Reflect.getMetadata(PERMISSIONS_ANY_KEY, fn) === true,
       });
     }
   }
@@ -107,6 +121,11 @@ describe('permission of every operation', () => {
       const d = declared.get(op);
       expect({ op, isPublic: d?.isPublic, permissions: d?.permissions }).toEqual({ op, isPublic: false, permissions: EXPECTED[op] });
     }
+  });
+
+  it('only the listed operations accept any one of their permissions', () => {
+    const declared = declaredPermissions();
+    expect(operations.filter((op) => declared.get(op)?.anyOf).sort()).toEqual([...ANY_OF].sort());
   });
 
   it('every mutation has an audit action, so its failures are recorded too', () => {

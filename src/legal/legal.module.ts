@@ -1,14 +1,20 @@
 import { Module } from '@nestjs/common';
+import { EventsModule } from '../events/events.module';
 import { DisclosureFulfilment } from './disclosure/disclosure.fulfilment';
+import { LegalDeadlines } from './legal-deadlines';
 import { LegalFulfilment } from './legal-fulfilment';
+import { LegalQueries } from './legal-queries';
 import { LegalRequestsStore } from './legal-requests.store';
+import { LegalResolver } from './legal.resolver';
+import { LegalService } from './legal.service';
 
 /**
  * Legal requests (README "Legal requests"): opened from LEGAL partners' signed tokens, reviewed by
  * OPERATOR compliance officers (four-eyes), carried out by the gateway per kind.
  */
 @Module({
-  providers: [LegalRequestsStore, LegalFulfilment, DisclosureFulfilment],
-  exports: [LegalRequestsStore, LegalFulfilment],
+  imports: [EventsModule],
+  providers: [LegalRequestsStore, LegalFulfilment, DisclosureFulfilment, LegalService, LegalQueries, LegalResolver, LegalDeadlines],
+  exports: [LegalRequestsStore, LegalFulfilment, LegalDeadlines],
 })
 export class LegalModule {}
