@@ -41,6 +41,9 @@ const PUBLISHERS: Caller[] = ['bank-a', 'shop-b', 'scorer-c', 'court-d'];
 /** Partners that receive notices on streams of their own. */
 const RECEIVERS: Caller[] = ['bank-a', 'shop-b', 'scorer-c', 'court-d'];
 const EVERYONE: Caller[] = [...ALL];
+/** Legal requesters, and who reads one request: its requester or a reviewer (the operator). */
+const LEGAL: Caller[] = ['court-d'];
+const LEGAL_OR_REVIEWER: Caller[] = ['operator', 'court-d'];
 
 /** What setup prepared for each caller: ids, keys and tokens its calls use. */
 type Fixtures = Record<string, string>;
@@ -212,6 +215,55 @@ const OPERATIONS: Record<string, Operation> = {
     variables: (f, c) => ({ s: f[`push-stream:${c}`] ?? f['push-stream:bank-a'] }),
     check: (d) => d.replayDeadLetters.replayed === 0 && d.replayDeadLetters.held === false,
   },
+  // Legal requests: court-d's own (one per mutation, made in setup); OPERATOR reviewers decide.
+  'Mutation.submitLegalRequest': {
+    allowed: LEGAL,
+    query: 'mutation($t: String!) { submitLegalRequest(token: $t) { requester status } }',
+    variables: (f) => ({ t: f['legal:token'] }),
+    check: (d, c) => d.submitLegalRequest.requester === c && d.submitLegalRequest.status === 'SUBMITTED',
+  },
+  'Query.myLegalRequests': {
+    allowed: LEGAL,
+    query: '{ myLegalRequests(first: 100) { totalCount edges { node { requester } } } }',
+    check: (d, c) => d.myLegalRequests.totalCount >= 6 && d.myLegalRequests.edges.every((e: any) => e.node.requester === c),
+  },
+  'Query.legalRequest': {
+    allowed: LEGAL_OR_REVIEWER,
+    query: 'query($id: ID!) { legalRequest(id: $id) { id requester } }',
+    variables: (f) => ({ id: f['legal:read'] }),
+    check: (d, _c, f) => d.legalRequest.id === f['legal:read'] && d.legalRequest.requester === 'court-d',
+  },
+  'Query.legalReviewQueue': { allowed: OPERATOR, query: '{ legalReviewQueue(first: 100) { totalCount } }', check: (d) => d.legalReviewQueue.totalCount >= 4 },
+  'Mutation.startLegalReview': {
+    allowed: OPERATOR,
+    query: 'mutation($id: ID!) { startLegalReview(id: $id) { status } }',
+    variables: (f) => ({ id: f['legal:start'] }),
+    check: (d) => d.startLegalReview.status === 'UNDER_REVIEW',
+  },
+  'Mutation.approveLegalRequest': {
+    allowed: OPERATOR,
+    query: 'mutation($id: ID!) { approveLegalRequest(input: { id: $id }) { status approvals } }',
+    variables: (f) => ({ id: f['legal:approve'] }),
+    check: (d) => d.approveLegalRequest.status === 'UNDER_REVIEW' && d.approveLegalRequest.approvals === 1,
+  },
+  'Mutation.rejectLegalRequest': {
+    allowed: OPERATOR,
+    query: 'mutation($id: ID!) { rejectLegalRequest(input: { id: $id, reason: "matrix" }) { status } }',
+    variables: (f) => ({ id: f['legal:reject'] }),
+    check: (d) => d.rejectLegalRequest.status === 'REJECTED',
+  },
+  'Mutation.withdrawLegalRequest': {
+    allowed: LEGAL,
+    query: 'mutation($id: ID!) { withdrawLegalRequest(input: { id: $id }) { status } }',
+    variables: (f) => ({ id: f['legal:withdraw'] }),
+    check: (d) => d.withdrawLegalRequest.status === 'WITHDRAWN',
+  },
+  'Mutation.requestLegalRelease': {
+    allowed: LEGAL,
+    query: 'mutation($id: ID!) { requestLegalRelease(input: { requestId: $id, justification: "matrix" }) { kind releases } }',
+    variables: (f) => ({ id: f['legal:preserve'] }),
+    check: (d, _c, f) => d.requestLegalRelease.kind === 'RELEASE' && d.requestLegalRelease.releases === f['legal:preserve'],
+  },
 };
 
 /** Give-to-get (GIVE_TO_GET_MIN_EVENTS set for the sharing kinds): reads of partner-derived data need a contribution. */
@@ -293,6 +345,15 @@ describe('authorization matrix (e2e, over HTTP)', () => {
       ids[`notice-stream:${c}`] = stream.id;
       [ids[`notice:${c}`]] = await enqueue(gw.app.get(DataSource), stream, 1);
     }
+    // court-d's legal requests for the legal operations: one to read, one per mutation, and a
+    // preservation marked FULFILLED here (its fulfilment is another part's) so that a release can be asked.
+    const legal = (kind: string) => makeSet(keys['court-d'], 'court-d', 'legal-request', { kind, legal_basis: 'art. 1', case_reference: 'MATRIX', authority: 'Court' });
+    const opened = await gw.as('court-d', keys['court-d'], 'mutation($t: [String!]!) { publishEvents(tokens: $t) { eventId } }', {
+      t: await Promise.all(['disclosure', 'disclosure', 'disclosure', 'disclosure', 'disclosure', 'preservation'].map(legal)),
+    });
+    [ids['legal:read'], ids['legal:start'], ids['legal:approve'], ids['legal:reject'], ids['legal:withdraw'], ids['legal:preserve']] = opened.data!.publishEvents.map((r: any) => r.eventId);
+    await gw.app.get(DataSource).query(`UPDATE legal_request SET status = 'FULFILLED' WHERE id = $1`, [ids['legal:preserve']]);
+    ids['legal:token'] = await legal('disclosure');
     const cp = await gw.asOperator('mutation { createAuditCheckpoint { jws } }');
     ids.checkpoint = cp.data!.createAuditCheckpoint.jws;
   });
@@ -333,7 +394,8 @@ describe('authorization matrix (e2e, over HTTP)', () => {
     // 46 operations x 5 kinds: 10 for everyone (50), 10 operator-only (10), 7 for the three
     // sharing kinds (21), publishEvents, the 10 stream, 3 notice and 2 dead-letter operations for
     // four kinds (64), the 3 push-token operations for all five (15).
-    expect(seen).toEqual({ allowed: 160, forbidden: 70 });
+    // Legal, 9 operations x 5 kinds: 4 for LEGAL (4), 4 for reviewers (4), legalRequest for both (2).
+    expect(seen).toEqual({ allowed: 170, forbidden: 105 });
     // The forbidden mutations changed nothing: only the operator's registration happened, and
     // the suspended-then-reactivated partner is active.
     const partners = await gw.asOperator('{ partners(first: 100) { edges { node { id status } } } }');
