@@ -170,11 +170,11 @@ describe('arbitrary input to every argument of every operation never gives a 500
   let gw: TestGateway;
   let bank: TestKey;
   const callers: Record<string, (q: string, v: Record<string, unknown>) => Promise<GraphQLResponse>> = {};
-  const operations: Array<{ kind: 'query' | 'mutation'; field: GraphQLField<unknown, unknown>; caller: 'bank-a' | 'operator' }> = [];
+  const operations: Array<{ kind: 'query' | 'mutation'; field: GraphQLField<unknown, unknown>; caller: 'bank-a' | 'court-a' | 'operator' }> = [];
 
   beforeAll(async () => {
     db = await TestDatabase.create();
-    gw = await TestGateway.start(db, { AUDIT_CHECKPOINT_SECONDS: '0', RATE_LIMIT_COST_PER_MINUTE: 'BANK=100000000,OPERATOR=100000000', LOG_LEVEL: process.env.FUZZ_LOG ?? 'silent' });
+    gw = await TestGateway.start(db, { AUDIT_CHECKPOINT_SECONDS: '0', RATE_LIMIT_COST_PER_MINUTE: 'BANK=100000000,OPERATOR=100000000,LEGAL=100000000', LOG_LEVEL: process.env.FUZZ_LOG ?? 'silent' });
     bank = await gw.registerPartner('bank-a', 'BANK');
     const victimKey = await makeKey('victim-x-2');
     await gw.registerPartner('victim-x', 'BANK');
@@ -190,6 +190,8 @@ describe('arbitrary input to every argument of every operation never gives a 500
     };
     callers['bank-a'] = caller('bank-a', bank);
     callers.operator = caller('operator', gw.operatorKey);
+    // Operations only a LEGAL partner holds (legal requests) are fuzzed as a court.
+    callers['court-a'] = caller('court-a', await gw.registerPartner('court-a', 'LEGAL'));
     // Something to page through and score, so cursors, filters and scores meet real rows.
     const seeded = await callers['bank-a']('mutation($t: [String!]!) { publishEvents(tokens: $t) { status eventId } }', { t: [await signal(bank, 'bank-a'), await signal(bank, 'bank-a', { category: 'money_mule' })] });
     expect(seeded.data!.publishEvents.map((r: { status: string }) => r.status)).toEqual(['ACCEPTED', 'ACCEPTED']);
@@ -206,7 +208,7 @@ describe('arbitrary input to every argument of every operation never gives a 500
       for (const field of Object.values(root!.getFields())) {
         const needed = permissions.get(`${kind === 'query' ? 'Query' : 'Mutation'}.${field.name}`);
         if (!needed) throw new Error(`no permission declared for ${field.name}`);
-        const caller = needed.every((p) => kindHas(PartnerKind.BANK, p)) ? 'bank-a' : 'operator';
+        const caller = needed.every((p) => kindHas(PartnerKind.BANK, p)) ? 'bank-a' : needed.every((p) => kindHas(PartnerKind.LEGAL, p)) ? 'court-a' : 'operator';
         operations.push({ kind, field, caller });
       }
     }
