@@ -5,7 +5,7 @@
 // the decision notices delivered to the requester's stream, and the migration of earlier requests.
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
 import { DataSource } from 'typeorm';
-import { LegalDeadlines } from '../src/legal/legal-deadlines';
+import { LegalDeadlines, SWEEP_LOCK } from '../src/legal/legal-deadlines';
 import { AddLegalRequests1796004820877 } from '../migrations/1796004820877-AddLegalRequests';
 import { codeOf, GraphQLResponse, TestDatabase, TestGateway } from './support/app';
 import { assertion, TestKey } from './support/keys';
@@ -216,6 +216,16 @@ describe('legal-request workflow (e2e)', () => {
     await new Promise((r) => setTimeout(r, Date.parse(late.deadline) - Date.now() + 300));
     expect(await q({ overdue: true })).toEqual([late.id]);
     expect(await q({ overdue: false })).toEqual([ids.f1, ids.b1]);
+    // While another replica holds the sweep's lock, this one skips the round and changes nothing.
+    const other = sql.createQueryRunner();
+    await other.startTransaction();
+    try {
+      await other.query('SELECT pg_advisory_xact_lock($1)', [SWEEP_LOCK]);
+      expect(await deadlines.sweep()).toEqual({ swept: false, overdue: [], expired: [], accessEnded: [] });
+    } finally {
+      await other.rollbackTransaction();
+      await other.release();
+    }
     const swept = await deadlines.sweep();
     expect(swept).toMatchObject({ swept: true, overdue: [late.id] });
     expect((await deadlines.sweep()).overdue).toEqual([]); // marked once
@@ -314,5 +324,21 @@ describe('legal-request workflow (e2e)', () => {
     const read = ok(await as('court-a', READ, { id: ids.d1 })).legalRequest;
     expect(read).toMatchObject({ status: 'SUBMITTED', approvals: 0 });
     expect(read.history).toEqual([expect.objectContaining({ action: 'SUBMITTED', actor: 'court-a', details: JSON.stringify({ migrated: true }) })]);
+  });
+  it('the sweep runs on its own every LEGAL_SWEEP_SECONDS, on a replica of the same database', async () => {
+    const replica = await TestGateway.start(db, { AUDIT_CHECKPOINT_SECONDS: '0', LEGAL_SWEEP_SECONDS: '1' }, gw.operatorKey);
+    try {
+      const late = await submit('court-a', 'freeze', { caseRef: 'CASE-TIMER', deadline: Math.floor(Date.now() / 1000) + 1 });
+      const until = Date.now() + 8000;
+      let read = ok(await as('court-a', READ, { id: late.id })).legalRequest;
+      while (!actions(read).includes('OVERDUE') && Date.now() < until) {
+        await new Promise((r) => setTimeout(r, 250));
+        read = ok(await as('court-a', READ, { id: late.id })).legalRequest;
+      }
+      expect(actions(read)).toEqual(['SUBMITTED', 'OVERDUE']);
+      expect(read.history[1].actor).toBe('system');
+    } finally {
+      await replica.close();
+    }
   });
 });

@@ -15,7 +15,7 @@ import { LegalRequestsStore } from './legal-requests.store';
 import { LegalStatus } from './legal-workflow';
 
 /** Advisory lock id of the sweep ("RXLS"). */
-const SWEEP_LOCK = 0x52584c53;
+export const SWEEP_LOCK = 0x52584c53;
 
 export interface SweepResult {
   /** Whether this call held the lock (false: another replica was sweeping). */
