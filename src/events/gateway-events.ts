@@ -1,15 +1,12 @@
-// The gateway's own events (README "Gateway events"): the account-flag that carries an approved
-// legal freeze, and its flag-lifted. Pure: the claims and the stored row, no Nest or TypeORM import.
+// The gateway's own events (README "The gateway's own events"): the account-flag that carries an
+// approved legal freeze, and its flag-lifted. Pure functions (no I/O, no Nest): the signed claims
+// and the stored row, shaped by the event entity like the ingest's rows.
 import { randomUUID } from 'node:crypto';
 import { EventRecord, EventStatus, StoredEventType } from './event.entity';
+import { GATEWAY_ISSUER_ID } from './gateway-issuer';
 import { EventType } from './set-profile';
 
-/**
- * The stored issuer of the gateway's own events. Not a valid partner id (partner ids start with a
- * letter or digit), so no partner can be registered as it or publish as it; every read that
- * would look the issuer up among partners treats it as the gateway instead.
- */
-export const GATEWAY_ISSUER_ID = '@gateway';
+export { GATEWAY_ISSUER_ID, isGatewayIssuer } from './gateway-issuer';
 
 /** Reason code of the gateway's freeze flag. */
 export const LEGAL_ORDER_REASON = 'legal_order';
@@ -83,6 +80,3 @@ export function gatewayEventRow(e: GatewayEvent, token: string, jti: string, kid
     legalHold: false,
   };
 }
-
-/** Whether an issuer is the gateway itself (not a partner). */
-export const isGatewayIssuer = (issuer: string) => issuer === GATEWAY_ISSUER_ID;

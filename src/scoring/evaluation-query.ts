@@ -7,7 +7,7 @@
 // number, boolean, enum) or validated at ingest against a pattern without control characters, so
 // the unit (0x1F) and record (0x1E) separators cannot occur inside a field; the decoder checks the
 // field count of every record anyway and fails closed.
-import { GATEWAY_ISSUER_ID } from '../events/gateway-events';
+import { GATEWAY_ISSUER_ID } from '../events/gateway-issuer';
 import { fullAccess, visibleEvent } from '../sharing/visibility';
 import type { LegalFreezeOrder, Tier } from './score-model';
 

@@ -12,7 +12,7 @@ import { fullAccess, Viewer, viewerParams, visibleEvent } from '../sharing/visib
 import { maskEvent } from '../sharing/masking';
 import { EventRecord, StoredEventType } from '../events/event.entity';
 import { EventsStoredHook, HOOK_ORDER, StoredEvent } from '../events/events-stored.hook';
-import { GATEWAY_ISSUER_ID } from '../events/gateway-events';
+import { GATEWAY_ISSUER_ID } from '../events/gateway-issuer';
 import { ScoreChangesHook } from './score-changes.hook';
 import { toEventType } from '../events/events.query.service';
 import { EventType } from '../events/dto/event.types';

@@ -1,6 +1,6 @@
 // The claims of a delivered SET (profile section 5), except iss/iat/jti which the signer adds.
 // Pure: no Nest, no TypeORM. Masking is the one policy of sharing/masking.ts.
-import { GATEWAY_ISSUER_ID } from '../../events/gateway-events';
+import { GATEWAY_ISSUER_ID } from '../../events/gateway-issuer';
 import { maskEvent } from '../../sharing/masking';
 
 /** Partner event types as delivered (their own URIs); legal requests are never delivered. */
