@@ -135,7 +135,7 @@ describe('legal freeze and preservation (e2e, PostgreSQL, HTTP)', () => {
 
   it('has a fulfilment for every kind, and streams made through the SSF endpoints', async () => {
     expect(gw.app.get(LegalFulfilment).kinds()).toEqual([LegalKind.DISCLOSURE, LegalKind.FREEZE, LegalKind.PRESERVATION]);
-    for (const [partner, subjects] of [['bank-a', [FROZEN, DEADLINED]], ['shop-b', [FROZEN]], ['bank-e', [NOT_WATCHED]]] as const) {
+    for (const [partner, subjects] of [['bank-a', [FROZEN, DEADLINED]], ['shop-b', [FROZEN]], ['bank-e', [NOT_WATCHED]], ['court-d', [FROZEN]]] as const) {
       const made = await ssf(partner, '/ssf/streams', { events_requested: [FLAG, LIFTED], description: `${partner} legal freeze watch` });
       expect(made.status).toBe(201);
       streams[partner] = made.body.stream_id;
@@ -178,6 +178,7 @@ describe('legal freeze and preservation (e2e, PostgreSQL, HTTP)', () => {
 
   it('delivers the gateway flag to every stream watching the subject (a bank and a platform), and to no other', async () => {
     expect(await received('bank-e', 0)).toEqual([]); // watches another subject
+    expect(await received('court-d', 0)).toEqual([]); // LEGAL: never sees events through distribution, even its own order's flag
     for (const partner of ['bank-a', 'shop-b']) {
       const sets = await received(partner, 1);
       expect(sets).toHaveLength(1);
@@ -185,6 +186,15 @@ describe('legal freeze and preservation (e2e, PostgreSQL, HTTP)', () => {
       // No grant from the gateway exists: reason codes and the original token stay masked; the order travels in its own fields.
       expect(sets[0].events).toEqual({ [FLAG]: { action: 'freeze', distribution: 'consortium', legal_request_id: freezeId, case_reference: ORDER.case_reference, authority: ORDER.authority, issuer: '@gateway', event_id: flag.id } });
     }
+  });
+
+  it('no partner can lift or retract the gateway\'s flag: only a reviewed release does', async () => {
+    const lift = await makeSet(keys['bank-a'], 'bank-a', 'flag-lifted', { flag_jti: flag.jti });
+    const retract = await makeSet(keys['bank-a'], 'bank-a', 'retraction', { retracts_jti: flag.jti, reason: 'error' });
+    const res = await gw.as('bank-a', keys['bank-a'], PUBLISH, { t: [lift, retract] });
+    for (const r of res.data!.publishEvents) expect(r).toMatchObject({ status: 'REJECTED', code: 'access_denied', description: `"${flag.jti}" is not an event of yours: only your own signals and flags can be retracted or lifted` });
+    expect(await ds.getRepository(EventRecord).findOneByOrFail({ id: flag.id })).toMatchObject({ status: EventStatus.ACTIVE });
+    expect(await score(FROZEN)).toMatchObject({ tier: 'FREEZE' });
   });
 
   it('an approved RELEASE lifts it: the gateway publishes flag-lifted, the streams receive it, the tier leaves FREEZE', async () => {
