@@ -6,7 +6,8 @@
 // Race between an approval and a concurrent publish about the same subject: both take the
 // subject's transaction lock (scoring takes it in the publishing transaction before this listener
 // runs), so either the approval's UPDATE runs after the publish committed and sees its events, or
-// the listener runs after the approval committed and sees the preservation.
+// the listener runs after the approval committed and sees the preservation. (A batch of legal
+// requests alone takes no subject lock; they never expire, so retention never purges them anyway.)
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { AuditAction, SYSTEM_ACTOR } from '../../audit/audit.actions';
