@@ -105,11 +105,11 @@ describe('delivery fan-out (e2e, PostgreSQL, real HTTP publishing)', () => {
   }
 
   it('registers scoring then delivery on the events-stored hook; events/ imports neither', async () => {
-    expect(gw.app.get(EventsStoredHook).names()).toEqual(['scoring', 'legal', 'delivery']);
+    expect(gw.app.get(EventsStoredHook).names()).toEqual(['scoring', 'legal', 'legal-hold', 'delivery']);
     const dir = path.join(__dirname, '..', 'src', 'events');
     const sources = fs.readdirSync(dir, { recursive: true }).map(String).filter((f) => f.endsWith('.ts'));
     expect(sources.length).toBeGreaterThan(5);
-    for (const f of sources) expect(fs.readFileSync(path.join(dir, f), 'utf8')).not.toMatch(/from '\.\.\/(\.\.\/)?(delivery|scoring)\//);
+    for (const f of sources) expect(fs.readFileSync(path.join(dir, f), 'utf8')).not.toMatch(/from '\.\.\/(\.\.\/)?(delivery|scoring|legal)\//);
   });
 
   it('delivers a freeze to the streams that watch the subject, masked per receiver, and to no other stream', async () => {

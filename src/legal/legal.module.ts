@@ -2,11 +2,14 @@ import { Module } from '@nestjs/common';
 import { EventsModule } from '../events/events.module';
 import { DisclosureFulfilment } from './disclosure/disclosure.fulfilment';
 import { LegalDeadlines } from './legal-deadlines';
+import { FreezeDeadlines } from './freeze/freeze-deadlines';
+import { FreezeFulfilment } from './freeze/freeze.fulfilment';
 import { LegalFulfilment } from './legal-fulfilment';
 import { LegalQueries } from './legal-queries';
 import { LegalRequestsStore } from './legal-requests.store';
 import { LegalResolver } from './legal.resolver';
 import { LegalService } from './legal.service';
+import { PreservationFulfilment } from './preservation/preservation.fulfilment';
 
 /**
  * Legal requests (README "Legal requests"): opened from LEGAL partners' signed tokens, reviewed by
@@ -14,7 +17,7 @@ import { LegalService } from './legal.service';
  */
 @Module({
   imports: [EventsModule],
-  providers: [LegalRequestsStore, LegalFulfilment, DisclosureFulfilment, LegalService, LegalQueries, LegalResolver, LegalDeadlines],
-  exports: [LegalRequestsStore, LegalFulfilment, LegalDeadlines],
+  providers: [LegalRequestsStore, LegalFulfilment, DisclosureFulfilment, FreezeFulfilment, FreezeDeadlines, PreservationFulfilment, LegalService, LegalQueries, LegalResolver, LegalDeadlines],
+  exports: [LegalRequestsStore, LegalFulfilment, LegalDeadlines, FreezeDeadlines],
 })
 export class LegalModule {}

@@ -171,7 +171,9 @@ export class LegalService {
     const last = approvers[approvers.length - 1];
     await this.store.changeStatus(tx, request, { to: LegalStatus.APPROVED, operation: 'approve', actor: last, action: LegalAction.APPROVED, audit: AuditAction.LegalReview, set, details: { approvers } });
     const outcome = await this.fulfilment.approved(tx, request, approvers, released);
-    if (released) {
+    // The kind's handler ends the released request's effect and records it (freeze: the lift; preservation: the hold);
+    // this is the fallback for a handler that did not.
+    if (released && !released.releasedAt) {
       await tx.getRepository(LegalRequest).update({ id: released.id }, { releasedAt: now, updatedAt: now });
       Object.assign(released, { releasedAt: now, updatedAt: now });
       await this.store.note(tx, released, { actor: SYSTEM_ACTOR, action: LegalAction.RELEASED, details: { release: request.id, approvers } }, AuditAction.LegalRelease);

@@ -50,14 +50,34 @@ describe('evaluation query', () => {
         { id: 'id-2', subject: 'v1:subject-a', issuer: 'shop-2', category: 'high_velocity', score: 0.5, confidence: 1, trustWeight: 1, observed: 1700000002, issued: 1700000002, reasonCodes: null, visible: false, fullAccess: false },
       ],
       bankFreeze: none,
+      legalFreeze: null,
       history: [
         { at: 1699990000, tier: 'WARN' },
         { at: 1699999000, tier: 'NONE' },
       ],
     });
-    expect(out.get('v1:subject-b')).toEqual({ signals: [], bankFreeze: { visible: false, hidden: true }, history: [] });
-    expect(out.get('v1:subject-c')).toEqual({ signals: [], bankFreeze: none, history: [] });
-    expect(decodeEvaluation({ events: null, flags: null, issuers: null, history: null }, ['v1:subject-a']).get('v1:subject-a')).toEqual({ signals: [], bankFreeze: none, history: [] });
+    expect(out.get('v1:subject-b')).toEqual({ signals: [], bankFreeze: { visible: false, hidden: true }, legalFreeze: null, history: [] });
+    expect(out.get('v1:subject-c')).toEqual({ signals: [], bankFreeze: none, legalFreeze: null, history: [] });
+    expect(decodeEvaluation({ events: null, flags: null, issuers: null, history: null }, ['v1:subject-a']).get('v1:subject-a')).toEqual({ signals: [], bankFreeze: none, legalFreeze: null, history: [] });
+  });
+
+  it('asks in the same statement for the earliest standing gateway freeze flag per subject, whoever the viewer', () => {
+    for (const [viewer, asOf] of [[true, false], [true, true], [false, false]]) {
+      const sql = evaluationSql(viewer, asOf);
+      expect(sql).toMatch(/e\.type = 'ACCOUNT_FLAG' AND e\.action = 'freeze' AND e\.issuer = '@gateway'/);
+      expect(sql).toContain(`AS legal`);
+    }
+    // No partner lookup for the gateway's flag: @gateway is not a partner.
+    expect(evaluationSql(false, false).split('AS legal')[0].split('SELECT DISTINCT ON (e.subject) e.subject')[1]).not.toContain('FROM partner');
+  });
+
+  it('decodes the legal freeze orders (JSON, since case references are free text) and fails closed on a malformed one', () => {
+    const legal = JSON.stringify([['v1:subject-a', 'req-1', 'AG Berlin 12 Js 345/26 \u001e odd']]);
+    const out = decodeEvaluation({ events: null, flags: null, issuers: null, history: null, legal }, ['v1:subject-a', 'v1:subject-b']);
+    expect(out.get('v1:subject-a')!.legalFreeze).toEqual({ requestId: 'req-1', caseReference: 'AG Berlin 12 Js 345/26 \u001e odd' });
+    expect(out.get('v1:subject-b')!.legalFreeze).toBeNull();
+    expect(() => decodeEvaluation({ events: null, flags: null, issuers: null, history: null, legal: JSON.stringify([['v1:subject-a', 'req-1']]) }, ['v1:subject-a'])).toThrow('legal freeze records must be');
+    expect(decodeEvaluation({ events: null, flags: null, issuers: null, history: null, legal: null }, ['v1:subject-a']).get('v1:subject-a')!.legalFreeze).toBeNull();
   });
 
   it('fails closed on a record with the wrong number of fields or a field that is not a number', () => {

@@ -7,8 +7,9 @@
 // number, boolean, enum) or validated at ingest against a pattern without control characters, so
 // the unit (0x1F) and record (0x1E) separators cannot occur inside a field; the decoder checks the
 // field count of every record anyway and fails closed.
+import { GATEWAY_ISSUER_ID } from '../events/gateway-issuer';
 import { fullAccess, visibleEvent } from '../sharing/visibility';
-import type { Tier } from './score-model';
+import type { LegalFreezeOrder, Tier } from './score-model';
 
 const US = '\u001f';
 const RS = '\u001e';
@@ -39,6 +40,11 @@ export interface EvaluationInputs {
   /** Each ACTIVE issuer's latest standing signal per category: the only ones a score counts. */
   signals: EvaluatedSignal[];
   bankFreeze: BankFreeze;
+  /**
+   * The earliest standing gateway freeze flag on the subject (an approved legal freeze, README
+   * "Freeze"), or null. Its distribution is consortium and the order is named in every viewer's rationale.
+   */
+  legalFreeze: LegalFreezeOrder | null;
   /** Tier changes up to the instant, oldest first (epoch seconds). */
   history: Array<{ at: number; tier: Tier }>;
 }
@@ -69,6 +75,11 @@ export function evaluationSql(forViewer: boolean, asOf: boolean): string {
   const activeIssuer = (kind = '') => `EXISTS (SELECT 1 FROM partner p WHERE p.id = e.issuer AND p.status = 'ACTIVE'${kind})`;
   const bankFreeze = (seen: boolean) => `EXISTS (SELECT 1 FROM event e WHERE e.subject = x.subject AND e.type = 'ACCOUNT_FLAG' AND e.action IN ('freeze', 'close')
       AND coalesce(e.effective_at, e.issued_at) <= $2 AND ${standing} AND ${activeIssuer(` AND p.kind = 'BANK'`)} AND ${seen ? visible : `NOT ${visible}`})`;
+  // The gateway's own freeze flag (issuer @gateway, never a partner): counts while standing, whatever the viewer.
+  const legalFreeze = `SELECT DISTINCT ON (e.subject) e.subject, e.details->>'legal_request_id' AS request_id, e.details->>'case_reference' AS case_reference
+      FROM event e WHERE e.subject = ANY($1::varchar[]) AND e.type = 'ACCOUNT_FLAG' AND e.action = 'freeze' AND e.issuer = '${GATEWAY_ISSUER_ID}'
+      AND coalesce(e.effective_at, e.issued_at) <= $2 AND ${standing}
+      ORDER BY e.subject, e.issued_at, e.id`;
   const f = (...fields: string[]) => `concat_ws(chr(31), ${fields.join(', ')})`;
   return `WITH latest AS MATERIALIZED (
     SELECT DISTINCT ON (e.subject, e.issuer, e.category) e.id, e.subject, e.issuer, e.category, e.score, e.confidence,
@@ -97,7 +108,8 @@ export function evaluationSql(forViewer: boolean, asOf: boolean): string {
     (SELECT string_agg(${f('p.id', 'p.trust_weight', 'p.kind')}, chr(30))
       FROM partner p WHERE p.status = 'ACTIVE' AND p.id IN (SELECT issuer FROM ev)) AS issuers,
     (SELECT string_agg(${f('h.subject', `date_part('epoch', h.at)`, 'h.tier')}, chr(30) ORDER BY h.at, h.id)
-      FROM score_history h WHERE h.subject = ANY($1::varchar[])${asOf ? ' AND h.at <= $2' : ''}) AS history`;
+      FROM score_history h WHERE h.subject = ANY($1::varchar[])${asOf ? ' AND h.at <= $2' : ''}) AS history,
+    (SELECT json_agg(json_build_array(l.subject, l.request_id, l.case_reference))::text FROM (${legalFreeze}) l) AS legal`;
 }
 
 export interface EvaluationAnswer {
@@ -105,6 +117,8 @@ export interface EvaluationAnswer {
   flags: string | null;
   issuers: string | null;
   history: string | null;
+  /** JSON text: [[subject, legal request id, case reference], ...] (case references are free text, so not delimited). */
+  legal?: string | null;
 }
 
 function records(text: string | null, fields: number, what: string): string[][] {
@@ -124,7 +138,7 @@ function num(s: string, what: string): number {
 
 /** Decodes the answer into each subject's inputs; events of issuers that are not ACTIVE are left out. */
 export function decodeEvaluation(answer: EvaluationAnswer, subjects: readonly string[]): Map<string, EvaluationInputs> {
-  const out = new Map<string, EvaluationInputs>(subjects.map((s) => [s, { signals: [], bankFreeze: { visible: false, hidden: false }, history: [] }]));
+  const out = new Map<string, EvaluationInputs>(subjects.map((s) => [s, { signals: [], bankFreeze: { visible: false, hidden: false }, legalFreeze: null, history: [] }]));
   const issuers = new Map(records(answer.issuers, 3, 'issuer').map(([id, weight, kind]) => [id, { weight: num(weight, 'trust weight'), kind }]));
   for (const [id, subject, issuer, category, score, confidence, observed, issued, visible, full, codes] of records(answer.events, 11, 'event')) {
     const into = out.get(subject);
@@ -140,6 +154,19 @@ export function decodeEvaluation(answer: EvaluationAnswer, subjects: readonly st
     const into = out.get(subject);
     if (into) into.bankFreeze = { visible: seen === 't', hidden: hidden === 't' };
   }
+  for (const [subject, requestId, caseReference] of legalOrders(answer.legal)) {
+    const into = out.get(subject);
+    if (into) into.legalFreeze = { requestId, caseReference };
+  }
   for (const [subject, at, tier] of records(answer.history, 3, 'history')) out.get(subject)?.history.push({ at: num(at, 'history at'), tier: tier as Tier });
   return out;
+}
+
+function legalOrders(text: string | null | undefined): string[][] {
+  if (!text) return [];
+  const rows = JSON.parse(text) as unknown;
+  if (!Array.isArray(rows) || !rows.every((r) => Array.isArray(r) && r.length === 3 && r.every((x) => typeof x === 'string'))) {
+    throw new Error('evaluation answer: legal freeze records must be [subject, request id, case reference]');
+  }
+  return rows as string[][];
 }

@@ -5,7 +5,7 @@ import { DEFAULT_MODEL, ladder, mergeSignals, SignalInput, signalStrength, tierO
 const NOW = 1_795_000_000;
 const DAY = 86_400;
 const sig = (o: Partial<SignalInput>): SignalInput => ({ eventId: 'e', issuer: 'bank-a', category: 'cash_out', score: 1, confidence: 1, trustWeight: 1, observedAt: NOW, issuedAt: NOW, ...o });
-const base = { corroboratingPartners: 0, repeat: false, bankFreezeOrClose: false, legalFreeze: false };
+const base = { corroboratingPartners: 0, repeat: false, bankFreezeOrClose: false, legalFreeze: null };
 
 // Mutants left alive by `npm run mutation` in score-model.ts, all equivalent:
 // - `s.eventId > seen.eventId` -> `>=`: equal only for the same event given twice.
@@ -120,17 +120,23 @@ describe('decision ladder: exact outcomes', () => {
     expect(ladder({ ...base, score: 0.6 }).rationale).toEqual(['merged score 0.600 is in WARN']);
   });
 
-  it('applies the bank floor and the legal freeze only where they raise the tier', () => {
+  it('applies the bank floor only where it raises the tier, and the legal freeze always, naming the order', () => {
     expect(ladder({ ...base, score: 0.5, bankFreezeOrClose: true })).toEqual({
       tier: 'RESTRICT', scoreTier: 'WARN', recommendedAction: 'Restrict the credit line (lower the limit, block cash-like merchants) pending review.',
       rationale: ['merged score 0.500 is in WARN', 'a bank has frozen or closed the account: at least RESTRICT'],
     });
     expect(ladder({ ...base, score: 0.7, repeat: true, bankFreezeOrClose: true }).rationale).toEqual(['merged score 0.700 is in RESTRICT', 'repeat subject (an earlier episode within 365 days): raised one tier to FREEZE']);
     expect(ladder({ ...base, score: 0.5, repeat: true, bankFreezeOrClose: true })).toMatchObject({ tier: 'RESTRICT', rationale: ['merged score 0.500 is in WARN', 'repeat subject (an earlier episode within 365 days): raised one tier to RESTRICT'] });
-    expect(ladder({ ...base, score: 0.1, legalFreeze: true })).toEqual({
+    const order = { requestId: '0b6f3c1e-8a55-4b7e-9d0a-3c2f1e4d5a6b', caseReference: 'AG-Berlin 12 Js 345/26' };
+    expect(ladder({ ...base, score: 0.1, legalFreeze: order })).toEqual({
       tier: 'FREEZE', scoreTier: 'NONE', recommendedAction: 'Freeze the credit line and open a review.',
-      rationale: ['merged score 0.100 is in NONE', 'an approved legal freeze applies: FREEZE'],
+      rationale: ['merged score 0.100 is in NONE', 'an approved legal freeze applies: order AG-Berlin 12 Js 345/26 (legal request 0b6f3c1e-8a55-4b7e-9d0a-3c2f1e4d5a6b): FREEZE'],
     });
-    expect(ladder({ ...base, score: 0.9, repeat: true, legalFreeze: true }).rationale).toHaveLength(2);
+    // Already FREEZE by the score: the order is named anyway (its lift, not the score, ends it).
+    expect(ladder({ ...base, score: 0.9, repeat: true, legalFreeze: order }).rationale).toEqual([
+      'merged score 0.900 is in FREEZE', 'repeat subject (an earlier episode within 365 days): raised one tier to FREEZE',
+      'an approved legal freeze applies: order AG-Berlin 12 Js 345/26 (legal request 0b6f3c1e-8a55-4b7e-9d0a-3c2f1e4d5a6b): FREEZE',
+    ]);
+    expect(ladder({ ...base, score: 0.1, legalFreeze: null })).toMatchObject({ tier: 'NONE', rationale: ['merged score 0.100 is in NONE'] });
   });
 });

@@ -26,25 +26,25 @@ describe('score model: the README worked example', () => {
 
   it('caps a first-time subject at WARN and raises a repeat one to FREEZE', () => {
     const r = mergeSignals(signals, NOW);
-    expect(ladder({ score: r.score, corroboratingPartners: 1, repeat: false, bankFreezeOrClose: false, legalFreeze: false })).toMatchObject({ tier: 'WARN', scoreTier: 'RESTRICT' });
-    expect(ladder({ score: r.score, corroboratingPartners: 1, repeat: true, bankFreezeOrClose: false, legalFreeze: false }).tier).toBe('FREEZE');
+    expect(ladder({ score: r.score, corroboratingPartners: 1, repeat: false, bankFreezeOrClose: false, legalFreeze: null })).toMatchObject({ tier: 'WARN', scoreTier: 'RESTRICT' });
+    expect(ladder({ score: r.score, corroboratingPartners: 1, repeat: true, bankFreezeOrClose: false, legalFreeze: null }).tier).toBe('FREEZE');
   });
 
   it('lets corroboration at a freeze-level score through for a first-time subject, and applies flag floors', () => {
-    expect(ladder({ score: 0.9, corroboratingPartners: 2, repeat: false, bankFreezeOrClose: false, legalFreeze: false }).tier).toBe('FREEZE');
-    expect(ladder({ score: 0.9, corroboratingPartners: 1, repeat: false, bankFreezeOrClose: false, legalFreeze: false }).tier).toBe('WARN');
-    expect(ladder({ score: 0.1, corroboratingPartners: 0, repeat: false, bankFreezeOrClose: true, legalFreeze: false }).tier).toBe('RESTRICT');
-    expect(ladder({ score: 0.1, corroboratingPartners: 0, repeat: false, bankFreezeOrClose: false, legalFreeze: true }).tier).toBe('FREEZE');
-    expect(ladder({ score: 0.1, corroboratingPartners: 0, repeat: true, bankFreezeOrClose: false, legalFreeze: false }).tier).toBe('NONE');
+    expect(ladder({ score: 0.9, corroboratingPartners: 2, repeat: false, bankFreezeOrClose: false, legalFreeze: null }).tier).toBe('FREEZE');
+    expect(ladder({ score: 0.9, corroboratingPartners: 1, repeat: false, bankFreezeOrClose: false, legalFreeze: null }).tier).toBe('WARN');
+    expect(ladder({ score: 0.1, corroboratingPartners: 0, repeat: false, bankFreezeOrClose: true, legalFreeze: null }).tier).toBe('RESTRICT');
+    expect(ladder({ score: 0.1, corroboratingPartners: 0, repeat: false, bankFreezeOrClose: false, legalFreeze: { requestId: 'r-1', caseReference: 'case-1' } }).tier).toBe('FREEZE');
+    expect(ladder({ score: 0.1, corroboratingPartners: 0, repeat: true, bankFreezeOrClose: false, legalFreeze: null }).tier).toBe('NONE');
   });
 
   it('describes what the viewer may not see only as withheld, with the same tier', () => {
-    const base = { score: 0.1, corroboratingPartners: 0, repeat: false, bankFreezeOrClose: true, legalFreeze: false };
+    const base = { score: 0.1, corroboratingPartners: 0, repeat: false, bankFreezeOrClose: true, legalFreeze: null };
     const hidden = ladder({ ...base, seen: { bankFreezeOrClose: false, corroboratingPartners: 0 } });
     expect(hidden).toMatchObject({ tier: 'RESTRICT', rationale: ['merged score 0.100 is in NONE', 'withheld events raise the tier to at least RESTRICT'] });
     expect(hidden.rationale.join(' ')).not.toMatch(/bank|frozen|closed|freeze/i);
     expect(ladder({ ...base, seen: { bankFreezeOrClose: true, corroboratingPartners: 0 } }).rationale[1]).toBe('a bank has frozen or closed the account: at least RESTRICT');
-    const strong = { score: 0.9, corroboratingPartners: 3, repeat: false, bankFreezeOrClose: false, legalFreeze: false };
+    const strong = { score: 0.9, corroboratingPartners: 3, repeat: false, bankFreezeOrClose: false, legalFreeze: null };
     const partly = ladder({ ...strong, seen: { bankFreezeOrClose: false, corroboratingPartners: 1 } });
     expect(partly).toMatchObject({ tier: 'FREEZE', rationale: ['merged score 0.900 is in FREEZE', 'first-time subject, but partners corroborate at a freeze-level score, withheld events among them: not capped'] });
     expect(ladder({ ...strong, seen: { bankFreezeOrClose: false, corroboratingPartners: 3 } }).rationale[1]).toBe('first-time subject, but 3 partners corroborate at a freeze-level score: not capped');

@@ -123,8 +123,8 @@ export interface LadderInput {
   repeat: boolean;
   /** An active `freeze` or `close` account flag from a BANK partner. */
   bankFreezeOrClose: boolean;
-  /** An approved legal freeze. */
-  legalFreeze: boolean;
+  /** An approved legal freeze (the gateway's freeze flag carrying the order), or null. */
+  legalFreeze: LegalFreezeOrder | null;
   /**
    * What the rationale may describe, for a viewer who may not see every event: whether it may see
    * a bank's freeze or close flag, and how many corroborating partners it may see. Events beyond
@@ -132,6 +132,15 @@ export interface LadderInput {
    */
   seen?: { bankFreezeOrClose: boolean; corroboratingPartners: number };
 }
+
+/** The order of an approved legal freeze, as the rationale names it. */
+export interface LegalFreezeOrder {
+  requestId: string;
+  caseReference: string;
+}
+
+/** The rationale line of a legal freeze: names the order, so a receiver knows why and whom to ask. */
+export const legalFreezeReason = (o: LegalFreezeOrder) => `an approved legal freeze applies: order ${o.caseReference} (legal request ${o.requestId}): FREEZE`;
 
 export interface LadderResult {
   tier: Tier;
@@ -177,9 +186,10 @@ export function ladder(input: LadderInput, model: ModelConfig = DEFAULT_MODEL): 
     tier = atLeast(tier, 'RESTRICT');
     why.push(!input.seen || input.seen.bankFreezeOrClose ? 'a bank has frozen or closed the account: at least RESTRICT' : 'withheld events raise the tier to at least RESTRICT');
   }
-  if (input.legalFreeze && tier !== 'FREEZE') {
+  // Named even where the score alone reaches FREEZE: the order, not the score, decides when it ends.
+  if (input.legalFreeze) {
     tier = 'FREEZE';
-    why.push('an approved legal freeze applies: FREEZE');
+    why.push(legalFreezeReason(input.legalFreeze));
   }
   return { tier, scoreTier, recommendedAction: ACTIONS[tier], rationale: why };
 }

@@ -12,6 +12,7 @@ import { fullAccess, Viewer, viewerParams, visibleEvent } from '../sharing/visib
 import { maskEvent } from '../sharing/masking';
 import { EventRecord, StoredEventType } from '../events/event.entity';
 import { EventsStoredHook, HOOK_ORDER, StoredEvent } from '../events/events-stored.hook';
+import { GATEWAY_ISSUER_ID } from '../events/gateway-issuer';
 import { ScoreChangesHook } from './score-changes.hook';
 import { toEventType } from '../events/events.query.service';
 import { EventType } from '../events/dto/event.types';
@@ -94,7 +95,7 @@ export class ScoringService implements OnModuleInit {
     const bySubject = decodeEvaluation(answer, subjects);
     const now = at.getTime() / 1000;
     const out = new Map<string, Evaluation>();
-    for (const [subject, { signals, bankFreeze, history }] of bySubject) {
+    for (const [subject, { signals, bankFreeze, legalFreeze, history }] of bySubject) {
       const merged = mergeSignals(
         signals.map((s) => ({ eventId: s.id, issuer: s.issuer, category: s.category, score: s.score, confidence: s.confidence, trustWeight: s.trustWeight, observedAt: s.observed, issuedAt: s.issued })),
         now,
@@ -110,7 +111,7 @@ export class ScoringService implements OnModuleInit {
         corroboratingPartners: merged.corroboratingPartners,
         repeat,
         bankFreezeOrClose: bankFreeze.visible || bankFreeze.hidden,
-        legalFreeze: false, // approved legal freezes come with the legal-request workflow
+        legalFreeze, // the gateway's freeze flag of an approved legal freeze (README "Freeze")
         seen: { bankFreezeOrClose: bankFreeze.visible, corroboratingPartners: corroboratingSeen },
       });
       out.set(subject, { subject, at, merged, decision, repeat, episodeCount: episodes.length, signals, seen, hidden, corroboratingSeen });
@@ -205,7 +206,8 @@ export class ScoringService implements OnModuleInit {
       .andWhere('coalesce(e.effective_at, e.issued_at) <= :at')
       .andWhere(historical ? `(e.status = 'ACTIVE' OR e.status_changed_at > :at) AND e.received_at <= :at` : `e.status = 'ACTIVE'`)
       .andWhere('(e.expires_at IS NULL OR e.expires_at > :at)')
-      .andWhere(`EXISTS (SELECT 1 FROM partner p WHERE p.id = e.issuer AND p.status = 'ACTIVE')`)
+      // The gateway's own flags (a legal freeze, issuer @gateway) count like an ACTIVE partner's.
+      .andWhere(`(e.issuer = '${GATEWAY_ISSUER_ID}' OR EXISTS (SELECT 1 FROM partner p WHERE p.id = e.issuer AND p.status = 'ACTIVE'))`)
       .setParameters(params)
       .orderBy('e.received_at', 'DESC')
       .addOrderBy('e.id', 'DESC')

@@ -47,6 +47,19 @@ describe('notice payload (profile section 5)', () => {
     expect(lift.events).toEqual({ 'urn:risk-exchange:event:flag-lifted': { flag_jti: 'f1', reason_codes: ['customer_verified'], issuer: 'bank-a', event_id: '11111111-1111-4111-8111-111111111111', original_token: 'h.p.s' } });
   });
 
+  it('carries the legal order of the gateway\'s own flag and lift (issuer @gateway), and never a partner\'s details', () => {
+    const order = { legal_request_id: 'req-1', case_reference: 'AG Berlin 12 Js 345/26', authority: 'Amtsgericht Berlin' };
+    const flag = { type: 'ACCOUNT_FLAG' as const, jti: 'g1', category: null, score: null, confidence: null, action: 'freeze', distribution: 'consortium', reasonCodes: ['legal_order'], observedAt: null, expiresAt: null, evidence: null };
+    const gateway = partnerEventClaims(event({ ...flag, issuer: '@gateway', details: order }), 'aud-1', false);
+    expect(gateway.events).toEqual({
+      'urn:risk-exchange:event:account-flag': { action: 'freeze', distribution: 'consortium', ...order, issuer: '@gateway', event_id: '11111111-1111-4111-8111-111111111111' },
+    });
+    const lift = partnerEventClaims(event({ ...flag, type: 'FLAG_LIFTED', action: null, targetJti: 'g1', issuer: '@gateway', details: order }), 'aud-1', false);
+    expect(lift.events['urn:risk-exchange:event:flag-lifted']).toEqual({ flag_jti: 'g1', legal_request_id: 'req-1', issuer: '@gateway', event_id: '11111111-1111-4111-8111-111111111111' });
+    // A partner flag with the same details: nothing copied.
+    expect(partnerEventClaims(event({ ...flag, details: order }), 'aud-1', false).events['urn:risk-exchange:event:account-flag']).toEqual({ action: 'freeze', distribution: 'consortium', issuer: 'bank-a', event_id: '11111111-1111-4111-8111-111111111111' });
+  });
+
   it('maps tiers to CAEP levels as the profile says, and refuses an unknown tier', () => {
     expect(['NONE', 'MONITOR', 'WARN', 'RESTRICT', 'FREEZE'].map(caepLevelOf)).toEqual(['LOW', 'LOW', 'MEDIUM', 'HIGH', 'HIGH']);
     expect(() => caepLevelOf('PANIC')).toThrow('unknown tier "PANIC"');

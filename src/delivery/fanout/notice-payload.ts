@@ -1,5 +1,6 @@
 // The claims of a delivered SET (profile section 5), except iss/iat/jti which the signer adds.
 // Pure: no Nest, no TypeORM. Masking is the one policy of sharing/masking.ts.
+import { GATEWAY_ISSUER_ID } from '../../events/gateway-issuer';
 import { maskEvent } from '../../sharing/masking';
 
 /** Partner event types as delivered (their own URIs); legal requests are never delivered. */
@@ -95,6 +96,17 @@ function profileFields(e: DeliverableEvent, v: Visible): Record<string, unknown>
 }
 
 /**
+ * The gateway's own flag and lift (issuer `@gateway`, README "Freeze") carry the legal order they
+ * act on, as in the gateway-signed token: the request id, and for the flag the case reference and
+ * authority. A partner's details are never copied.
+ */
+function legalOrderFields(e: DeliverableEvent): Record<string, unknown> {
+  if (e.issuer !== GATEWAY_ISSUER_ID || !e.details) return {};
+  const keys = e.type === 'ACCOUNT_FLAG' ? ['legal_request_id', 'case_reference', 'authority'] : ['legal_request_id'];
+  return Object.fromEntries(keys.filter((k) => typeof e.details![k] === 'string').map((k) => [k, e.details![k]]));
+}
+
+/**
  * The notice of a partner event for one stream: `txn` is the partner event's jti; the single member
  * of `events` carries the event's fields, its `issuer` and gateway `event_id`, and `original_token`
  * only with full access (evidence, reason codes and the token are masked otherwise).
@@ -104,6 +116,7 @@ export function partnerEventClaims(e: DeliverableEvent, aud: string, fullAccess:
   // the rest of the notice (the fan-out builds one per pair inside the publishing transaction).
   const v = maskEvent<Visible>({ evidence: e.evidence, token: e.token, reasonCodes: e.reasonCodes }, fullAccess);
   const fields = profileFields(e, v);
+  Object.assign(fields, legalOrderFields(e));
   fields.issuer = e.issuer;
   fields.event_id = e.id;
   fields.original_token = v.token;
