@@ -1,5 +1,6 @@
 import { Controller, Get, Module, Query } from '@nestjs/common';
 import { execFile } from 'node:child_process';
+import * as net from 'node:net';
 import { Public } from '../src/auth/decorators';
 import { managementOf } from '../src/observability/management';
 import { TestDatabase, TestGateway, usingPostgres } from './support/app';
@@ -165,6 +166,25 @@ async function duringBlock(gw: TestGateway, ms: number, delayS: number, probes: 
     expect(await res.json()).toEqual({ status: 'ok', database: 'postgres' });
     // The new worker was handed the last snapshot: /metrics answers at once.
     expect((await fetch(`${mgmt}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(200);
+  });
+
+  it('a management port in use does not stop the gateway: the worker is retried with backoff until the port is free', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    const port = (blocker.address() as net.AddressInfo).port;
+    const other = await TestGateway.start(db, { MANAGEMENT_PORT: String(port) });
+    try {
+      const server = managementOf(other.app)!;
+      await waitFor(() => server.starts >= 2, 10_000, 'a second attempt at the port');
+      expect(server.port).toBeUndefined();
+      expect((await fetch(`${other.url}/health`)).status).toBe(200);
+      await new Promise((r) => blocker.close(r));
+      expect(await server.whenListening()).toBe(port);
+      expect(await (await fetch(`http://127.0.0.1:${port}/health`)).json()).toEqual({ status: 'ok', database: 'postgres' });
+    } finally {
+      blocker.close();
+      await other.close();
+    }
   });
 
   it('answers /health 503 in the documented shape while the database is away, and 200 once it is back', async () => {
