@@ -89,12 +89,13 @@ export class ManagementServer {
     return new Promise((resolve) => this.listeners.push(resolve));
   }
 
-  async start(): Promise<void> {
+  /** Never waits for the first scrape (it may read a slow database): the worker gets it as a message. */
+  start(): void {
     this.beat();
     this.heartbeatTimer = setInterval(() => this.beat(), HEARTBEAT_EVERY_MS).unref();
-    await this.refresh();
-    this.scrapeTimer = setInterval(() => void this.refresh(), this.options.scrapeIntervalMs).unref();
     this.spawn();
+    void this.refresh();
+    this.scrapeTimer = setInterval(() => void this.refresh(), this.options.scrapeIntervalMs).unref();
   }
 
   async stop(): Promise<void> {
