@@ -4,7 +4,6 @@ const TOKEN = 'management-token-0123456789';
 const state = (over: Partial<ManagementState> = {}): ManagementState => ({
   database: 'postgres',
   databaseAvailable: true,
-  databaseReason: undefined,
   probeFailure: undefined,
   heartbeatAgeMs: 40,
   heartbeatTimeoutMs: 5000,
@@ -17,14 +16,14 @@ const state = (over: Partial<ManagementState> = {}): ManagementState => ({
 
 describe('management port: /health', () => {
   it('answers 503 with the main port shape and Retry-After when the main thread says the database is down', () => {
-    const a = healthAnswer(state({ databaseAvailable: false, databaseReason: 'connect ECONNREFUSED 127.0.0.1:1' }));
+    const a = healthAnswer(state({ databaseAvailable: false }));
     expect(a.status).toBe(503);
     expect(a.headers['retry-after']).toBe('5');
-    expect(JSON.parse(a.body)).toEqual({ status: 'unavailable', database: 'postgres', reason: 'database did not answer (connect ECONNREFUSED 127.0.0.1:1)' });
+    expect(JSON.parse(a.body)).toEqual({ status: 'unavailable', database: 'postgres', reason: 'database did not answer' });
   });
 
   it('answers 503 when its own probe fails, even while the main thread has not noticed yet', () => {
-    expect(JSON.parse(healthAnswer(state({ probeFailure: 'no answer within 2000 ms' })).body).reason).toBe('database did not answer the management probe (no answer within 2000 ms)');
+    expect(JSON.parse(healthAnswer(state({ probeFailure: 'no answer within 2000 ms' })).body).reason).toBe("database did not answer the management port's own probe");
   });
 
   it('answers 503 naming the heartbeat once the main loop has not run for longer than the bound, and not at the bound', () => {

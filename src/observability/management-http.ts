@@ -8,7 +8,6 @@ export interface ManagementState {
   database: string;
   /** The main thread's DatabaseHealth verdict (its probe runs every 2 s on a connection of its own). */
   databaseAvailable: boolean;
-  databaseReason: string | undefined;
   /** The worker's own probe on its own connection (PostgreSQL only; undefined: none, or none yet). */
   probeFailure: string | undefined;
   /** ms since the main event loop last ran its heartbeat timer. */
@@ -44,8 +43,10 @@ export function unhealthyReason(s: ManagementState): string | undefined {
   if (s.heartbeatAgeMs > s.heartbeatTimeoutMs) {
     return `the gateway's main event loop has not run for ${Math.round(s.heartbeatAgeMs)} ms (over MANAGEMENT_HEARTBEAT_TIMEOUT_MS, ${s.heartbeatTimeoutMs} ms)`;
   }
-  if (!s.databaseAvailable) return `database did not answer${s.databaseReason ? ` (${s.databaseReason})` : ''}`;
-  if (s.probeFailure !== undefined) return `database did not answer the management probe (${s.probeFailure})`;
+  // No driver message here: /health is public, and one names the database's host and port. The
+  // main thread logs the cause (database/database-health.ts).
+  if (!s.databaseAvailable) return 'database did not answer';
+  if (s.probeFailure !== undefined) return "database did not answer the management port's own probe";
   return undefined;
 }
 

@@ -22,7 +22,7 @@ const STABLE_AFTER_MS = 60_000;
 export interface ManagementSources {
   database: string;
   databaseUrl: string | undefined;
-  databaseState(): { available: boolean; reason: string | undefined };
+  databaseAvailable(): boolean;
   /** The /metrics text; its errors are the caller's to survive. */
   scrape(): Promise<string>;
 }
@@ -58,7 +58,7 @@ export class ManagementServer {
   private restartTimer: NodeJS.Timeout | undefined;
   private scraping = false;
   private snapshot: { text: string; at: number } | undefined;
-  private lastState = '';
+  private lastAvailable = true;
   private failures = 0;
   private stopped = false;
   private startedAt = 0;
@@ -111,11 +111,10 @@ export class ManagementServer {
   /** Also publishes the database state when it changed: both are main-loop facts, checked together. */
   private beat(): void {
     Atomics.store(this.heartbeat, 0, BigInt(Date.now()));
-    const { available, reason } = this.sources.databaseState();
-    const key = `${available}:${reason ?? ''}`;
-    if (key !== this.lastState) {
-      this.lastState = key;
-      this.post({ type: 'state', available, reason });
+    const available = this.sources.databaseAvailable();
+    if (available !== this.lastAvailable) {
+      this.lastAvailable = available;
+      this.post({ type: 'state', available });
     }
   }
 
@@ -143,8 +142,8 @@ export class ManagementServer {
 
   private spawn(): void {
     if (this.stopped) return;
-    const { available, reason } = this.sources.databaseState();
-    this.lastState = `${available}:${reason ?? ''}`;
+    const available = this.sources.databaseAvailable();
+    this.lastAvailable = available;
     const data: ManagementWorkerData = {
       host: this.options.host,
       port: this.options.port,
@@ -155,7 +154,6 @@ export class ManagementServer {
       retryAfterSeconds: this.options.retryAfterSeconds,
       heartbeat: this.heartbeat.buffer as SharedArrayBuffer,
       databaseAvailable: available,
-      databaseReason: reason,
       snapshot: this.snapshot?.text,
       snapshotAt: this.snapshot?.at,
     };
@@ -173,7 +171,11 @@ export class ManagementServer {
     this.worker = worker;
     worker.unref(); // never what keeps the process alive
     worker.on('message', (m: ManagementReport) => {
-      if (m.type !== 'listening') return;
+      if (m.type === 'probe') {
+        if (m.failure === undefined) this.logger.info('management: the database answers the management probe again');
+        else this.logger.warn({ err: m.failure }, `management: the database did not answer the management probe: ${m.failure}`);
+        return;
+      }
       this.listening = { port: m.port };
       this.logger.info({ managementPort: m.port, managementHost: this.options.host }, `management port listening on ${this.options.host}:${m.port} (GET /health, GET /metrics)`);
       for (const resolve of this.listeners.splice(0)) resolve(m.port);
@@ -223,7 +225,7 @@ export function installManagement(app: NestFastifyApplication, config: AppConfig
     {
       database: databaseKind(config),
       databaseUrl: databaseKind(config) === 'postgres' ? config.databaseUrl : undefined,
-      databaseState: () => ({ available: health.available, reason: health.reason }),
+      databaseAvailable: () => health.available,
       // The delivery gauges read the database; while it is away, the registry's own text still goes out.
       scrape: () => metrics.scrape().catch(() => metrics.registry.metrics()),
     },

@@ -19,16 +19,15 @@ export interface ManagementWorkerData {
   /** BigInt64Array[0]: ms since the epoch of the main loop's last heartbeat (written with Atomics). */
   heartbeat: SharedArrayBuffer;
   databaseAvailable: boolean;
-  databaseReason: string | undefined;
   snapshot: string | undefined;
   snapshotAt: number | undefined;
 }
 
 /** Main thread to worker. */
-export type ManagementMessage = { type: 'snapshot'; text: string; at: number } | { type: 'state'; available: boolean; reason: string | undefined };
+export type ManagementMessage = { type: 'snapshot'; text: string; at: number } | { type: 'state'; available: boolean };
 
 /** Worker to main thread. */
-export type ManagementReport = { type: 'listening'; port: number };
+export type ManagementReport = { type: 'listening'; port: number } | { type: 'probe'; failure: string | undefined };
 
 const PROBE_EVERY_MS = 2000;
 const PROBE_TIMEOUT_MS = 2000;
@@ -36,7 +35,6 @@ const PROBE_TIMEOUT_MS = 2000;
 function run(data: ManagementWorkerData): void {
   const heartbeat = new BigInt64Array(data.heartbeat);
   let available = data.databaseAvailable;
-  let reason = data.databaseReason;
   let snapshot = data.snapshot;
   let snapshotAt = data.snapshotAt;
   let probeFailure: string | undefined;
@@ -47,7 +45,6 @@ function run(data: ManagementWorkerData): void {
       snapshotAt = m.at;
     } else if (m.type === 'state') {
       available = m.available;
-      reason = m.reason;
     }
   });
 
@@ -56,7 +53,6 @@ function run(data: ManagementWorkerData): void {
     return {
       database: data.database,
       databaseAvailable: available,
-      databaseReason: reason,
       probeFailure,
       heartbeatAgeMs: Math.max(0, now - Number(Atomics.load(heartbeat, 0))),
       heartbeatTimeoutMs: data.heartbeatTimeoutMs,
@@ -92,7 +88,13 @@ function run(data: ManagementWorkerData): void {
     parentPort?.postMessage({ type: 'listening', port: typeof address === 'object' && address ? address.port : data.port } satisfies ManagementReport);
   });
 
-  if (data.databaseUrl) probeLoop(data.databaseUrl, (failure) => (probeFailure = failure));
+  // A change of the probe's verdict goes to the main thread's log (the public /health does not carry the driver's message).
+  if (data.databaseUrl) {
+    probeLoop(data.databaseUrl, (failure) => {
+      if (failure !== probeFailure) parentPort?.postMessage({ type: 'probe', failure } satisfies ManagementReport);
+      probeFailure = failure;
+    });
+  }
 }
 
 /**
