@@ -1,6 +1,7 @@
 // Overload benchmark: the sustainable publish rate first (closed loop), then an open-loop flood of
 // publishEvents batches at two and ten times that rate. Reports goodput, p99, RSS, the share of
-// 503 answers and /health latency per phase; every response body is checked and errors counted.
+// 503 answers and /health and /metrics latency per phase, on the main port and on the management
+// port (MANAGEMENT_PORT, a thread of its own); every response body is checked and errors counted.
 import { ChildProcess, execFile, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -95,34 +96,41 @@ interface Probe {
 }
 const probeOf = (times: number[], failures: number): Probe => ({ p99: p99(times), max: Math.max(0, ...times), failures, count: times.length + failures });
 
+/** The management port (MANAGEMENT_PORT): /health and /metrics answered by a thread of their own. */
+const managementPortOf = (port: number) => port + 1;
+
 /**
- * Samples /health and /metrics latency (each timed by curl) and the gateway's RSS every 100 ms
- * until `done` resolves. /metrics is scraped with METRICS_TOKEN, as README "Failure behaviour" says to under load.
+ * Samples /health and /metrics latency (each timed by curl) on the main port and on the management
+ * port, and the gateway's RSS, every 100 ms until `done` resolves. /metrics is scraped with
+ * METRICS_TOKEN, as README "Failure behaviour" says to under load.
  */
-async function watch(port: number, pid: number, done: Promise<unknown>): Promise<{ health: Probe; metrics: Probe; rssMaxMiB: number; lagP50Ms: number | null; lagMaxMs: number }> {
+async function watch(port: number, pid: number, done: Promise<unknown>): Promise<{ health: Probe; metrics: Probe; mgmtHealth: Probe; mgmtMetrics: Probe; rssMaxMiB: number; lagP50Ms: number | null; lagMaxMs: number }> {
   let finished = false;
   void done.then(() => (finished = true));
-  const times = { health: [] as number[], metrics: [] as number[] };
-  const failures = { health: 0, metrics: 0 };
+  const times = { health: [] as number[], metrics: [] as number[], mgmtHealth: [] as number[], mgmtMetrics: [] as number[] };
+  const failures = { health: 0, metrics: 0, mgmtHealth: 0, mgmtMetrics: 0 };
   let rss = 0;
   const lags: number[] = []; // the gateway's own judgement (rx_event_loop_lag_seconds), as scraped
+  const mgmt = managementPortOf(port);
   while (!finished) {
-    const [health, metrics] = await Promise.all([
+    const [health, metrics, mgmtHealth, mgmtMetrics] = await Promise.all([
       curlTime(`http://127.0.0.1:${port}/health`),
       curlTime(`http://127.0.0.1:${port}/metrics`, [`authorization: Bearer ${METRICS_TOKEN}`]),
+      curlTime(`http://127.0.0.1:${mgmt}/health`),
+      curlTime(`http://127.0.0.1:${mgmt}/metrics`, [`authorization: Bearer ${METRICS_TOKEN}`]),
     ]);
-    if (process.env.BENCH_PROBE_LOG) fs.appendFileSync(process.env.BENCH_PROBE_LOG, `${Date.now()} health ${health.code} ${health.ms} connect ${health.connectMs} metrics ${metrics.code} ${metrics.ms} connect ${metrics.connectMs}\n`);
-    if (health.code === '200') times.health.push(health.ms);
-    else failures.health++;
-    if (metrics.code === '200') times.metrics.push(metrics.ms);
-    else failures.metrics++;
+    if (process.env.BENCH_PROBE_LOG) fs.appendFileSync(process.env.BENCH_PROBE_LOG, `${Date.now()} health ${health.code} ${health.ms} connect ${health.connectMs} metrics ${metrics.code} ${metrics.ms} connect ${metrics.connectMs} mgmt_health ${mgmtHealth.code} ${mgmtHealth.ms} mgmt_metrics ${mgmtMetrics.code} ${mgmtMetrics.ms}\n`);
+    for (const [name, probe] of [['health', health], ['metrics', metrics], ['mgmtHealth', mgmtHealth], ['mgmtMetrics', mgmtMetrics]] as const) {
+      if (probe.code === '200') times[name].push(probe.ms);
+      else failures[name]++;
+    }
     const lag = /^rx_event_loop_lag_seconds ([\d.e+-]+)$/m.exec(metrics.body)?.[1];
     if (lag !== undefined) lags.push(Math.round(Number(lag) * 1000));
     rss = Math.max(rss, rssMiB(pid));
     await new Promise((r) => setTimeout(r, 100));
   }
   const sortedLags = [...lags].sort((a, b) => a - b);
-  return { health: probeOf(times.health, failures.health), metrics: probeOf(times.metrics, failures.metrics), rssMaxMiB: Math.round(rss), lagP50Ms: sortedLags.length ? sortedLags[sortedLags.length >> 1] : null, lagMaxMs: Math.max(0, ...lags) };
+  return { health: probeOf(times.health, failures.health), metrics: probeOf(times.metrics, failures.metrics), mgmtHealth: probeOf(times.mgmtHealth, failures.mgmtHealth), mgmtMetrics: probeOf(times.mgmtMetrics, failures.mgmtMetrics), rssMaxMiB: Math.round(rss), lagP50Ms: sortedLags.length ? sortedLags[sortedLags.length >> 1] : null, lagMaxMs: Math.max(0, ...lags) };
 }
 
 /**
@@ -149,7 +157,7 @@ export async function benchOverload(databaseUrl: string): Promise<Record<string,
   // BENCH_CPU_PROF=dir writes the gateway's CPU profile there (what runs on the main thread under load).
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
   const proc: ChildProcess = spawn(process.execPath, [...prof, MAIN], {
-    env: { ...process.env, NODE_ENV: 'production', GATEWAY_ISSUER: 'https://gateway.bench.invalid', LOG_LEVEL: 'error', HOST: '127.0.0.1', PORT: String(port), DATA_DIR: dir, DATABASE_URL: databaseUrl, OPERATOR_JWKS: operatorJwks, METRICS_TOKEN, AUDIT_CHECKPOINT_SECONDS: '0', RATE_LIMIT_COST_PER_MINUTE: 'BANK=1000000000' },
+    env: { ...process.env, NODE_ENV: 'production', GATEWAY_ISSUER: 'https://gateway.bench.invalid', LOG_LEVEL: 'error', HOST: '127.0.0.1', PORT: String(port), MANAGEMENT_PORT: String(managementPortOf(port)), DATA_DIR: dir, DATABASE_URL: databaseUrl, OPERATOR_JWKS: operatorJwks, METRICS_TOKEN, AUDIT_CHECKPOINT_SECONDS: '0', RATE_LIMIT_COST_PER_MINUTE: 'BANK=1000000000' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   try {
@@ -188,10 +196,13 @@ export async function benchOverload(databaseUrl: string): Promise<Record<string,
       overload_sustainable_batches_per_s: +sustainable.toFixed(2), overload_sustainable_tokens_per_s: Math.round(base.acknowledged / SECONDS), overload_sustainable_p99_ms: p99(base.latencies),
       overload_sustainable_errors: base.errors, overload_sustainable_shed: base.shed, overload_sustainable_rss_mib: baseWatch.rssMaxMiB,
       overload_sustainable_health_p99_ms: baseWatch.health.p99, overload_sustainable_health_max_ms: baseWatch.health.max,
-      overload_sustainable_metrics_p99_ms: baseWatch.metrics.p99, overload_sustainable_metrics_max_ms: baseWatch.metrics.max, overload_sustainable_loop_lag_p50_ms: baseWatch.lagP50Ms, overload_sustainable_load_avg: loadAvg(),
+      overload_sustainable_metrics_p99_ms: baseWatch.metrics.p99, overload_sustainable_metrics_max_ms: baseWatch.metrics.max,
+      overload_sustainable_mgmt_health_p99_ms: baseWatch.mgmtHealth.p99, overload_sustainable_mgmt_health_max_ms: baseWatch.mgmtHealth.max, overload_sustainable_mgmt_health_failures: baseWatch.mgmtHealth.failures,
+      overload_sustainable_mgmt_metrics_p99_ms: baseWatch.mgmtMetrics.p99, overload_sustainable_mgmt_metrics_max_ms: baseWatch.mgmtMetrics.max, overload_sustainable_mgmt_metrics_failures: baseWatch.mgmtMetrics.failures,
+      overload_sustainable_loop_lag_p50_ms: baseWatch.lagP50Ms, overload_sustainable_load_avg: loadAvg(),
       overload_sustainable_main_cpu_us_per_token: perToken(baseCpuEnd.main - baseCpu.main, base.acknowledged), overload_sustainable_process_cpu_us_per_token: perToken(baseCpuEnd.all - baseCpu.all, base.acknowledged),
     });
-    log(`overload: sustainable ${sustainable.toFixed(1)} batches/s (${results.overload_sustainable_tokens_per_s} tokens/s), main-thread CPU ${results.overload_sustainable_main_cpu_us_per_token} µs per token (process ${results.overload_sustainable_process_cpu_us_per_token}), p99 ${p99(base.latencies)} ms, errors ${base.errors}, shed ${base.shed}, /health p99 ${baseWatch.health.p99} ms, /metrics p99 ${baseWatch.metrics.p99} ms, loop lag p50 ${baseWatch.lagP50Ms} ms, load average ${loadAvg()}`);
+    log(`overload: sustainable ${sustainable.toFixed(1)} batches/s (${results.overload_sustainable_tokens_per_s} tokens/s), main-thread CPU ${results.overload_sustainable_main_cpu_us_per_token} µs per token (process ${results.overload_sustainable_process_cpu_us_per_token}), p99 ${p99(base.latencies)} ms, errors ${base.errors}, shed ${base.shed}, /health p99 ${baseWatch.health.p99} ms, /metrics p99 ${baseWatch.metrics.p99} ms, management /health p99 ${baseWatch.mgmtHealth.p99} ms, /metrics p99 ${baseWatch.mgmtMetrics.p99} ms, loop lag p50 ${baseWatch.lagP50Ms} ms, load average ${loadAvg()}`);
 
     for (const factor of [2, 10]) {
       const rate = Math.max(1, sustainable * factor);
@@ -227,12 +238,18 @@ export async function benchOverload(databaseUrl: string): Promise<Record<string,
         [`${key}_metrics_p99_ms`]: w.metrics.p99,
         [`${key}_metrics_max_ms`]: w.metrics.max,
         [`${key}_metrics_failures`]: w.metrics.failures,
+        [`${key}_mgmt_health_p99_ms`]: w.mgmtHealth.p99,
+        [`${key}_mgmt_health_max_ms`]: w.mgmtHealth.max,
+        [`${key}_mgmt_health_failures`]: w.mgmtHealth.failures,
+        [`${key}_mgmt_metrics_p99_ms`]: w.mgmtMetrics.p99,
+        [`${key}_mgmt_metrics_max_ms`]: w.mgmtMetrics.max,
+        [`${key}_mgmt_metrics_failures`]: w.mgmtMetrics.failures,
         [`${key}_loop_lag_p50_ms`]: w.lagP50Ms,
         [`${key}_loop_lag_max_ms`]: w.lagMaxMs,
         [`${key}_load_avg`]: loadAvg(),
         [`${key}_main_cpu_share`]: +((cpu1.main - cpu0.main) / elapsed).toFixed(2),
       });
-      log(`overload ${factor}x (${rate.toFixed(1)} batches/s offered): goodput ${results[`${key}_goodput_tokens_per_s`]} tokens/s, p99 ${p99(t.latencies)} ms, 503 ${(100 * t.shed / Math.max(1, total)).toFixed(1)} % of ${total}, errors ${t.errors}, RSS max ${w.rssMaxMiB} MiB, /health p99 ${w.health.p99} ms (max ${w.health.max}, failures ${w.health.failures} of ${w.health.count}), /metrics p99 ${w.metrics.p99} ms (max ${w.metrics.max}, failures ${w.metrics.failures}), loop lag p50 ${w.lagP50Ms} ms (max ${w.lagMaxMs}), main thread on CPU ${results[`${key}_main_cpu_share`]} of the time, load average ${loadAvg()}`);
+      log(`overload ${factor}x (${rate.toFixed(1)} batches/s offered): goodput ${results[`${key}_goodput_tokens_per_s`]} tokens/s, p99 ${p99(t.latencies)} ms, 503 ${(100 * t.shed / Math.max(1, total)).toFixed(1)} % of ${total}, errors ${t.errors}, RSS max ${w.rssMaxMiB} MiB, /health p99 ${w.health.p99} ms (max ${w.health.max}, failures ${w.health.failures} of ${w.health.count}), /metrics p99 ${w.metrics.p99} ms (max ${w.metrics.max}, failures ${w.metrics.failures}), management /health p99 ${w.mgmtHealth.p99} ms (max ${w.mgmtHealth.max}, failures ${w.mgmtHealth.failures}), /metrics p99 ${w.mgmtMetrics.p99} ms (max ${w.mgmtMetrics.max}, failures ${w.mgmtMetrics.failures}), loop lag p50 ${w.lagP50Ms} ms (max ${w.lagMaxMs}), main thread on CPU ${results[`${key}_main_cpu_share`]} of the time, load average ${loadAvg()}`);
     }
     return results;
   } finally {

@@ -21,6 +21,7 @@ import { DEFAULT_BODY_LIMIT, graphqlBodyLimit, SET_PUSH_BODY_LIMIT } from './htt
 import { announcesBody } from './http/requests';
 import { RateLimiterService } from './ratelimit/rate-limiter.service';
 import { installResilience } from './resilience/resilience.hooks';
+import { installManagement } from './observability/management';
 import { oauthTokenRoute } from './auth/oauth/token-route';
 import { pollRoute } from './delivery/poll/poll.route';
 
@@ -50,6 +51,8 @@ export async function createApp(config: AppConfig, logger: Logger = createLogger
   const fastify = app.getHttpAdapter().getInstance();
   // Load shedding and outage answers (resilience/resilience.hooks.ts): before authentication, so a refusal is cheap.
   installResilience(app);
+  // /health and /metrics on MANAGEMENT_PORT from a thread of their own (observability/management.ts).
+  installManagement(app, config, logger);
   // RFC 8935 push: the body is one compact SET (16 KiB at most, plus slack for a line break).
   fastify.addContentTypeParser('application/secevent+jwt', { parseAs: 'string', bodyLimit: SET_PUSH_BODY_LIMIT }, (_req, body, done) => done(null, body));
   const auth = app.get(AuthService);

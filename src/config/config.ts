@@ -79,6 +79,32 @@ export interface AppConfig {
   push: PushConfig;
   /** Legal requests (src/legal; README "Legal requests"). */
   legal: LegalConfig;
+  /** The management port: /health and /metrics from a thread of their own (README "Failure behaviour"). */
+  management: ManagementConfig;
+}
+
+/** MANAGEMENT_*: a worker thread answers /health and /metrics on a port of its own (src/observability/management.ts). */
+export interface ManagementConfig {
+  /** MANAGEMENT_PORT: 0 turns it off; default PORT+1 (off when PORT is 0 or 65535). */
+  port: number;
+  /** MANAGEMENT_HOST: default HOST. */
+  host: string;
+  /** How often the main thread sends the worker a fresh /metrics text, in ms. */
+  scrapeIntervalMs: number;
+  /** The management /health answers 503 once the main event loop's heartbeat is older than this, in ms. */
+  heartbeatTimeoutMs: number;
+}
+
+function readManagementConfig(env: Env, port: number, host: string): ManagementConfig {
+  const fallback = port > 0 && port < 65535 ? port + 1 : 0;
+  const managementPort = readInt(env, 'MANAGEMENT_PORT', fallback, 0, 65535);
+  if (managementPort !== 0 && managementPort === port) throw new ConfigError('MANAGEMENT_PORT', `must differ from PORT (${port}); 0 turns the management port off`);
+  return {
+    port: managementPort,
+    host: env.MANAGEMENT_HOST?.trim() || host,
+    scrapeIntervalMs: readInt(env, 'MANAGEMENT_SCRAPE_INTERVAL_MS', 1000, 100, 60_000),
+    heartbeatTimeoutMs: readInt(env, 'MANAGEMENT_HEARTBEAT_TIMEOUT_MS', 5000, 500, 600_000),
+  };
 }
 
 /** Legal requests: the review rule, the disclosure window and the deadline sweep. */
@@ -357,6 +383,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       sweepSeconds: readInt(env, 'LEGAL_SWEEP_SECONDS', 60, 0, 86_400),
     },
     verifyWorkers: readInt(env, 'VERIFY_WORKERS', defaultVerifyWorkers(), 0, 64),
+    management: readManagementConfig(env, port, host),
   };
 }
 
