@@ -3,8 +3,7 @@
 // the subject at FREEZE naming the order; a reviewed RELEASE or the order's deadline lifts it. A
 // PRESERVATION holds the subject's events through retention, later ones too, until its release.
 //
-// The review itself (mutations) is built on another branch: approveAsTheWorkflowWill does what the
-// workflow service does on approval, through the same store and fulfilment registry.
+// Approvals and releases go through the real review mutations (approveLegalRequest, requestLegalRelease).
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
@@ -13,7 +12,7 @@ import { EventRecord, EventStatus } from '../src/events/event.entity';
 import { RetentionService } from '../src/events/retention.service';
 import { FreezeDeadlines } from '../src/legal/freeze/freeze-deadlines';
 import { FulfilmentOutcome, LegalFulfilment } from '../src/legal/legal-fulfilment';
-import { LegalAction, LegalRequest } from '../src/legal/legal-request.entity';
+import { LegalAction, LegalRequest, LegalRequestHistory } from '../src/legal/legal-request.entity';
 import { LegalRequestsStore } from '../src/legal/legal-requests.store';
 import { LegalKind, LegalStatus } from '../src/legal/legal-workflow';
 import { codeOf, TestDatabase, TestGateway } from './support/app';
@@ -22,6 +21,8 @@ import { makeSet, signal } from './support/sets';
 
 const FLAG = 'urn:risk-exchange:event:account-flag';
 const LIFTED = 'urn:risk-exchange:event:flag-lifted';
+const APPROVE = 'mutation($i: ApproveLegalRequestInput!) { approveLegalRequest(input: $i) { id status } }';
+const RELEASE = 'mutation($i: RequestLegalReleaseInput!) { requestLegalRelease(input: $i) { id } }';
 const PUBLISH = 'mutation($t: [String!]!) { publishEvents(tokens: $t) { status eventId code description } }';
 const SCORE = 'query($s: String!) { riskScore(subject: $s) { tier rationale activeFlags(first: 10) { id issuer action distribution details } } }';
 const FROZEN = 'v1:legal-freeze-subject-000000001';
@@ -95,38 +96,24 @@ describe('legal freeze and preservation (e2e, PostgreSQL, HTTP)', () => {
   }
 
   /**
-   * TEST HELPER until the review mutations land (lwork): what the workflow does on approval, through
-   * the real store and fulfilment registry: lock, review started, two distinct operator approvals,
-   * APPROVED, the kind's fulfilment in the same transaction, FULFILLED when it says so.
+   * Two distinct reviewers approve through the real mutation (`approveLegalRequest`); a PRESERVATION
+   * (and its release) needs one. Answers what the fulfilment recorded in the FULFILLED history entry.
    */
-  function approveAsTheWorkflowWill(requestId: string, releasedId: string | null = null): Promise<FulfilmentOutcome> {
-    const store = gw.app.get(LegalRequestsStore);
-    return ds.transaction(async (tx) => {
-      const request = await store.lock(tx, requestId);
-      const released = releasedId ? await store.lock(tx, releasedId) : null;
-      await store.changeStatus(tx, request, { to: LegalStatus.UNDER_REVIEW, operation: 'start review', actor: 'operator', action: LegalAction.REVIEW_STARTED, audit: AuditAction.LegalReview });
-      const approvers = ['operator', 'officer-2'];
-      for (const actor of approvers) await store.note(tx, request, { actor, action: LegalAction.APPROVAL }, AuditAction.LegalReview);
-      await store.changeStatus(tx, request, { to: LegalStatus.APPROVED, operation: 'approve', actor: 'officer-2', action: LegalAction.APPROVED, audit: AuditAction.LegalReview, set: { decidedAt: new Date() } });
-      const outcome = await gw.app.get(LegalFulfilment).approved(tx, request, approvers, released);
-      if (outcome.fulfilled) await store.changeStatus(tx, request, { to: LegalStatus.FULFILLED, operation: 'fulfil', actor: SYSTEM_ACTOR, action: LegalAction.FULFILLED, audit: AuditAction.LegalFulfil, details: outcome.details });
-      return outcome;
-    });
+  async function approveAsTheWorkflowWill(requestId: string, _releasedId: string | null = null): Promise<FulfilmentOutcome> {
+    for (const [id, key] of [['operator', gw.operatorKey], ['officer-2', keys['officer-2']]] as const) {
+      const res = await gw.as(id, key, APPROVE, { i: { id: requestId, comment: 'order checked' } });
+      if (res.errors) throw new Error(res.errors[0].message);
+      if (res.data!.approveLegalRequest.status !== 'UNDER_REVIEW') break;
+    }
+    const fulfilled = await ds.getRepository(LegalRequestHistory).findOne({ where: { requestId, action: LegalAction.FULFILLED } });
+    return fulfilled ? { fulfilled: true, details: fulfilled.details ?? undefined } : { fulfilled: false };
   }
 
-  /** TEST HELPER until `requestLegalRelease` lands (lwork): opens the RELEASE of a fulfilled freeze or preservation. */
-  function openRelease(releasedId: string): Promise<string> {
-    const store = gw.app.get(LegalRequestsStore);
-    return ds.transaction(async (tx) => {
-      const released = await store.lock(tx, releasedId);
-      const now = new Date();
-      const id = randomUUID();
-      await store.open(tx, {
-        ...released, id, kind: LegalKind.RELEASE, status: LegalStatus.SUBMITTED, releases: released.id, justification: 'the court lifted its order', deadline: null,
-        submittedAt: now, updatedAt: now, decidedAt: null, accessUntil: null, overdueAt: null, releasedAt: null, flagEventId: null,
-      }, released.requester, { releases: released.id });
-      return id;
-    });
+  /** The court asks for the release of its fulfilled freeze or preservation (`requestLegalRelease`). */
+  async function openRelease(releasedId: string): Promise<string> {
+    const res = await gw.as('court-d', keys['court-d'], RELEASE, { i: { requestId: releasedId, justification: 'the court lifted its order' } });
+    if (res.errors) throw new Error(res.errors[0].message);
+    return res.data!.requestLegalRelease.id;
   }
 
   const request = (id: string) => ds.getRepository(LegalRequest).findOneByOrFail({ id });
