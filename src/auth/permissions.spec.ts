@@ -59,6 +59,9 @@ const EXPECTED: Record<string, Permission[]> = {
   'Subscription.notices': [Permission.ReadStreams],
   'Query.deadLetters': [Permission.ManageStreams],
   'Mutation.replayDeadLetters': [Permission.ManageStreams],
+  'Query.disclosedEvents': [Permission.ReadDisclosures],
+  'Query.disclosedScoreHistory': [Permission.ReadDisclosures],
+  'Query.legalDisclosurePackage': [Permission.ReadDisclosures],
 };
 
 async function buildSchema(): Promise<GraphQLSchema> {

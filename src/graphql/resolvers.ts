@@ -8,6 +8,7 @@ import { SharedEventsResolver } from '../sharing/shared-events.resolver';
 import { StreamsResolver } from '../delivery/streams/streams.resolver';
 import { NoticesResolver } from '../delivery/subscription/notices.resolver';
 import { PushResolver } from '../delivery/push/push.resolver';
+import { DisclosureResolver } from '../legal/disclosure/disclosure.resolver';
 
 /** Every resolver class; the schema generator prints the schema from these (a test checks the live app agrees). */
-export const RESOLVERS: Function[] = [PartnersResolver, AuditResolver, EventsResolver, GrantsResolver, SharedEventsResolver, ScoringResolver, PushTokensResolver, StreamsResolver, NoticesResolver, PushResolver];
+export const RESOLVERS: Function[] = [PartnersResolver, AuditResolver, EventsResolver, GrantsResolver, SharedEventsResolver, ScoringResolver, PushTokensResolver, StreamsResolver, NoticesResolver, PushResolver, DisclosureResolver];
