@@ -45,14 +45,14 @@ function gatewayKeysFromText(text: string, file: string): JWK[] {
   return keys as JWK[];
 }
 
-/** The readable report (one line per token, `OK` or `FAILED: <reason>`). */
+/** The readable report (one line per token: its name, then `OK` or `FAILED: <reason>`). */
 export function renderReport(r: PackageReport, gatewayJwksFile?: string): string {
   const lines: string[] = [];
   const p = r.payload;
   const g = r.gateway;
   const source = g.keysFrom === 'given' ? `keys from ${gatewayJwksFile}` : `keys from the package's own gateway_jwks: this proves the package is intact, not who signed it; compare the thumbprint with the gateway's published /.well-known/jwks.json, or pass --gateway-jwks`;
   if (p) lines.push(`Disclosure package ${p.jti}, issued ${iso(p.iat)} by ${p.iss}`);
-  lines.push(`gateway signature: ${g.ok ? 'OK' : `FAILED: ${g.detail}`}${g.kid ? ` (key ${g.kid}${g.thumbprint ? `, thumbprint ${g.thumbprint}` : ''})` : ''}`);
+  lines.push(`gateway signature: ${g.ok ? 'OK' : `FAILED: ${g.detail}`}${g.kid ? ` (key ${g.kid}${g.thumbprint ? `, RFC 7638 thumbprint ${g.thumbprint}` : ''})` : ''}`);
   lines.push(`  ${source}`);
   if (p) {
     const q = p.request;
@@ -66,7 +66,7 @@ export function renderReport(r: PackageReport, gatewayJwksFile?: string): string
     lines.push('', `approvals (${p.approvals.length}):`);
     for (const a of p.approvals) lines.push(`  ${a.reviewer} at ${iso(a.at)}${a.comment ? `: ${a.comment}` : ''}`);
     lines.push('', `tokens (${r.tokens.length}):`);
-    for (const t of r.tokens) lines.push(`  ${t.ok ? 'OK' : `FAILED: ${t.detail}`}  ${describeToken(t)}`);
+    for (const t of r.tokens) lines.push(`  ${describeToken(t)}: ${t.ok ? 'OK' : `FAILED: ${t.detail}`}`);
   }
   const failed = r.problems.length;
   lines.push('', r.ok ? `VALID: the gateway signature and all ${r.tokens.length} token(s) verify` : `INVALID: ${failed} failure(s)`);
