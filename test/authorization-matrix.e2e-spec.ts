@@ -8,6 +8,7 @@ import { makeKey, TestKey } from './support/keys';
 import { makeSet, signal, SUBJECT } from './support/sets';
 import { assertion } from './support/keys';
 import { createStream, enqueue, NoticeSocket } from './support/notices';
+import { approveThroughStoreUntilWorkflowMerged } from './support/legal-approval';
 
 /** A subscription as `caller`, answered by its first message (`next` data, or the refusal). */
 async function overSocket(gw: TestGateway, caller: string, key: TestKey, query: string, variables: Record<string, unknown>): Promise<GraphQLResponse> {
@@ -212,6 +213,19 @@ const OPERATIONS: Record<string, Operation> = {
     variables: (f, c) => ({ s: f[`push-stream:${c}`] ?? f['push-stream:bank-a'] }),
     check: (d) => d.replayDeadLetters.replayed === 0 && d.replayDeadLetters.held === false,
   },
+  'Query.disclosedEvents': {
+    allowed: ['court-d'],
+    query: 'query($r: ID!) { disclosedEvents(requestId: $r, first: 1) { edges { node { id token redactedFields } } } }',
+    variables: (f) => ({ r: f.disclosure }),
+    check: (d) => d.disclosedEvents.edges.length === 1 && d.disclosedEvents.edges[0].node.token !== null,
+  },
+  'Query.disclosedScoreHistory': { allowed: ['court-d'], query: 'query($r: ID!) { disclosedScoreHistory(requestId: $r) { edges { node { tier } } } }', variables: (f) => ({ r: f.disclosure }) },
+  'Query.legalDisclosurePackage': {
+    allowed: ['court-d'],
+    query: 'query($r: ID!) { legalDisclosurePackage(requestId: $r) { status events } }',
+    variables: (f) => ({ r: f.disclosure }),
+    check: (d) => d.legalDisclosurePackage.status === 'FULFILLED' && d.legalDisclosurePackage.events >= 4,
+  },
 };
 
 /** Give-to-get (GIVE_TO_GET_MIN_EVENTS set for the sharing kinds): reads of partner-derived data need a contribution. */
@@ -293,6 +307,12 @@ describe('authorization matrix (e2e, over HTTP)', () => {
       ids[`notice-stream:${c}`] = stream.id;
       [ids[`notice:${c}`]] = await enqueue(gw.app.get(DataSource), stream, 1);
     }
+    // court-d's approved disclosure of SUBJECT (for the disclosure reads).
+    const legal = await gw.as('court-d', keys['court-d'], 'mutation($t: [String!]!) { publishEvents(tokens: $t) { eventId } }', {
+      t: [await makeSet(keys['court-d'], 'court-d', 'legal-request', { kind: 'disclosure', legal_basis: 'Art. 1', case_reference: 'MATRIX-1', authority: 'Court' })],
+    });
+    ids.disclosure = legal.data!.publishEvents[0].eventId;
+    await approveThroughStoreUntilWorkflowMerged(gw, ids.disclosure);
     const cp = await gw.asOperator('mutation { createAuditCheckpoint { jws } }');
     ids.checkpoint = cp.data!.createAuditCheckpoint.jws;
   });
@@ -330,10 +350,10 @@ describe('authorization matrix (e2e, over HTTP)', () => {
       }
     }
     expect(failures).toEqual([]);
-    // 46 operations x 5 kinds: 10 for everyone (50), 10 operator-only (10), 7 for the three
+    // 49 operations x 5 kinds: 10 for everyone (50), 10 operator-only (10), 7 for the three
     // sharing kinds (21), publishEvents, the 10 stream, 3 notice and 2 dead-letter operations for
-    // four kinds (64), the 3 push-token operations for all five (15).
-    expect(seen).toEqual({ allowed: 160, forbidden: 70 });
+    // four kinds (64), the 3 push-token operations for all five (15), the 3 disclosure reads for LEGAL (3).
+    expect(seen).toEqual({ allowed: 163, forbidden: 82 });
     // The forbidden mutations changed nothing: only the operator's registration happened, and
     // the suspended-then-reactivated partner is active.
     const partners = await gw.asOperator('{ partners(first: 100) { edges { node { id status } } } }');
