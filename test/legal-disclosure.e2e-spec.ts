@@ -75,7 +75,8 @@ describe('legal disclosure: access, audit, notices, package (e2e)', () => {
 
   beforeAll(async () => {
     db = await TestDatabase.create();
-    gw = await TestGateway.start(db, { AUDIT_CHECKPOINT_SECONDS: '0' });
+    // No deadline sweep: access must end by `access_until` alone (the last test moves it by SQL).
+    gw = await TestGateway.start(db, { AUDIT_CHECKPOINT_SECONDS: '0', LEGAL_SWEEP_SECONDS: '0' });
     sql = gw.app.get(DataSource);
     keys.operator = gw.operatorKey;
     for (const [id, kind] of [['bank-a', 'BANK'], ['bank-b', 'BANK'], ['shop-c', 'ECOMMERCE'], ['court-d', 'LEGAL'], ['court-e', 'LEGAL'], ['officer-2', 'OPERATOR']]) keys[id] = await gw.registerPartner(id, kind);
@@ -154,6 +155,10 @@ describe('legal disclosure: access, audit, notices, package (e2e)', () => {
     expect((await as('court-e', EVENTS, { r: request })).errors![0].message).toBe(`no open disclosure ${request}`);
     expect(codeOf(await as('court-e', EVENTS, { r: otherCourtRequest }))).toBe('NOT_FOUND');
     expect(codeOf(await as('court-d', EVENTS, { r: 'not-a-uuid' }))).toBe('NOT_FOUND');
+    // A FREEZE of S, even marked approved with an open window, opens no read: only a DISCLOSURE does.
+    const [freeze] = await publish('court-d', [await makeSet(keys['court-d'], 'court-d', 'legal-request', { ...legal('CASE-F-1'), kind: 'freeze' }, { subject: S, jti: 'court-d-freeze' })]);
+    await sql.query(`UPDATE legal_request SET status = 'APPROVED', access_until = now() + interval '1 hour' WHERE id = $1 AND kind = 'FREEZE'`, [freeze]);
+    expect((await as('court-d', EVENTS, { r: freeze })).errors![0].message).toBe(`no open disclosure ${freeze}`);
     // The positive twin: court-d's approved request still reads.
     expect((await as('court-d', EVENTS, { r: request, first: 1 })).data!.disclosedEvents.edges).toHaveLength(1);
   });
