@@ -74,7 +74,10 @@ export function renderReport(r: PackageReport, gatewayJwksFile?: string): string
 }
 
 export function registerLegalCommands(program: Command): void {
-  const legal = program.command('legal').description('legal requests: check what a disclosure handed over');
+  const legal = program
+    .command('legal')
+    .description('legal requests: check what a disclosure handed over')
+    .addHelpText('after', examples('risk-exchange legal verify-package package.jws --gateway-jwks gateway-jwks.json'));
   legal
     .command('verify-package')
     .description('verify a disclosure package offline: the gateway signature, the request token and every partner token against the keys it carries; exit 0 when all pass, 1 on any failure, 2 when the input cannot be read')
