@@ -8,6 +8,7 @@ import { makeKey, TestKey } from './support/keys';
 import { makeSet, signal, SUBJECT } from './support/sets';
 import { assertion } from './support/keys';
 import { createStream, enqueue, NoticeSocket } from './support/notices';
+import { approveByReviewers } from './support/legal-approval';
 
 /** A subscription as `caller`, answered by its first message (`next` data, or the refusal). */
 async function overSocket(gw: TestGateway, caller: string, key: TestKey, query: string, variables: Record<string, unknown>): Promise<GraphQLResponse> {
@@ -264,6 +265,19 @@ const OPERATIONS: Record<string, Operation> = {
     variables: (f) => ({ id: f['legal:preserve'] }),
     check: (d, _c, f) => d.requestLegalRelease.kind === 'RELEASE' && d.requestLegalRelease.releases === f['legal:preserve'],
   },
+  'Query.disclosedEvents': {
+    allowed: ['court-d'],
+    query: 'query($r: ID!) { disclosedEvents(requestId: $r, first: 1) { edges { node { id token redactedFields } } } }',
+    variables: (f) => ({ r: f.disclosure }),
+    check: (d) => d.disclosedEvents.edges.length === 1 && d.disclosedEvents.edges[0].node.token !== null,
+  },
+  'Query.disclosedScoreHistory': { allowed: ['court-d'], query: 'query($r: ID!) { disclosedScoreHistory(requestId: $r) { edges { node { tier } } } }', variables: (f) => ({ r: f.disclosure }) },
+  'Query.legalDisclosurePackage': {
+    allowed: ['court-d'],
+    query: 'query($r: ID!) { legalDisclosurePackage(requestId: $r) { status events } }',
+    variables: (f) => ({ r: f.disclosure }),
+    check: (d) => d.legalDisclosurePackage.status === 'FULFILLED' && d.legalDisclosurePackage.events >= 4,
+  },
 };
 
 /** Give-to-get (GIVE_TO_GET_MIN_EVENTS set for the sharing kinds): reads of partner-derived data need a contribution. */
@@ -346,14 +360,22 @@ describe('authorization matrix (e2e, over HTTP)', () => {
       [ids[`notice:${c}`]] = await enqueue(gw.app.get(DataSource), stream, 1);
     }
     // court-d's legal requests for the legal operations: one to read, one per mutation, and a
-    // preservation marked FULFILLED here (its fulfilment is another part's) so that a release can be asked.
+    // preservation approved here (one approval) so that a release can be asked.
     const legal = (kind: string) => makeSet(keys['court-d'], 'court-d', 'legal-request', { kind, legal_basis: 'art. 1', case_reference: 'MATRIX', authority: 'Court' });
     const opened = await gw.as('court-d', keys['court-d'], 'mutation($t: [String!]!) { publishEvents(tokens: $t) { eventId } }', {
       t: await Promise.all(['disclosure', 'disclosure', 'disclosure', 'disclosure', 'disclosure', 'preservation'].map(legal)),
     });
     [ids['legal:read'], ids['legal:start'], ids['legal:approve'], ids['legal:reject'], ids['legal:withdraw'], ids['legal:preserve']] = opened.data!.publishEvents.map((r: any) => r.eventId);
-    await gw.app.get(DataSource).query(`UPDATE legal_request SET status = 'FULFILLED' WHERE id = $1`, [ids['legal:preserve']]);
+    const officer = await gw.registerPartner('officer-2', 'OPERATOR'); // the second reviewer of the four-eyes pair (not a matrix caller)
+    const reviewers = [{ id: 'operator', key: gw.operatorKey }, { id: 'officer-2', key: officer }];
+    expect(await approveByReviewers(gw, ids['legal:preserve'], reviewers)).toBe('FULFILLED'); // so that a release can be asked
     ids['legal:token'] = await legal('disclosure');
+    // court-d's approved disclosure of SUBJECT (for the disclosure reads).
+    const disclosure = await gw.as('court-d', keys['court-d'], 'mutation($t: [String!]!) { publishEvents(tokens: $t) { eventId } }', {
+      t: [await makeSet(keys['court-d'], 'court-d', 'legal-request', { kind: 'disclosure', legal_basis: 'Art. 1', case_reference: 'MATRIX-1', authority: 'Court' })],
+    });
+    ids.disclosure = disclosure.data!.publishEvents[0].eventId;
+    expect(await approveByReviewers(gw, ids.disclosure, reviewers)).toBe('APPROVED');
     const cp = await gw.asOperator('mutation { createAuditCheckpoint { jws } }');
     ids.checkpoint = cp.data!.createAuditCheckpoint.jws;
   });
@@ -391,11 +413,12 @@ describe('authorization matrix (e2e, over HTTP)', () => {
       }
     }
     expect(failures).toEqual([]);
-    // 46 operations x 5 kinds: 10 for everyone (50), 10 operator-only (10), 7 for the three
+    // 49 operations x 5 kinds: 10 for everyone (50), 10 operator-only (10), 7 for the three
     // sharing kinds (21), publishEvents, the 10 stream, 3 notice and 2 dead-letter operations for
     // four kinds (64), the 3 push-token operations for all five (15).
-    // Legal, 9 operations x 5 kinds: 4 for LEGAL (4), 4 for reviewers (4), legalRequest for both (2).
-    expect(seen).toEqual({ allowed: 170, forbidden: 105 });
+    // Legal, 9 operations x 5 kinds: 4 for LEGAL (4), 4 for reviewers (4), legalRequest for both (2);
+    // the 3 disclosure reads for LEGAL (3).
+    expect(seen).toEqual({ allowed: 173, forbidden: 117 });
     // The forbidden mutations changed nothing: only the operator's registration happened, and
     // the suspended-then-reactivated partner is active.
     const partners = await gw.asOperator('{ partners(first: 100) { edges { node { id status } } } }');

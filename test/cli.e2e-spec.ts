@@ -213,7 +213,8 @@ describe('risk-exchange command line (real binary, gateway on PostgreSQL)', () =
     const top = await cli(['--help']);
     expect(top.stdout).toMatch(/Exit codes: 0 success, 1 refused or a failed check, 2 usage or configuration\s+error, 3 gateway unreachable/);
     const commands = ['grant', 'partner', 'audit', 'audit verify', 'keygen', 'token', 'hash-subject', 'sign', 'publish', 'score', 'events', 'verify', 'grant give', 'grant list', 'grant revoke',
-      'partner register', 'partner list', 'partner show', 'partner suspend', 'partner reactivate', 'partner add-key', 'partner revoke-key'];
+      'partner register', 'partner list', 'partner show', 'partner suspend', 'partner reactivate', 'partner add-key', 'partner revoke-key',
+      'legal', 'legal verify-package'];
     for (const c of commands) {
       const r = await cli([...c.split(' '), '--help']);
       expect([c, r.status]).toEqual([c, 0]);

@@ -69,6 +69,9 @@ const EXPECTED: Record<string, Permission[]> = {
   'Mutation.startLegalReview': [Permission.ReviewLegalRequests],
   'Mutation.approveLegalRequest': [Permission.ReviewLegalRequests],
   'Mutation.rejectLegalRequest': [Permission.ReviewLegalRequests],
+  'Query.disclosedEvents': [Permission.ReadDisclosures],
+  'Query.disclosedScoreHistory': [Permission.ReadDisclosures],
+  'Query.legalDisclosurePackage': [Permission.ReadDisclosures],
 };
 
 /** Operations that need any one of their listed permissions rather than all of them. */

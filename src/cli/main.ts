@@ -7,6 +7,7 @@ import { registerEventCommands } from './event-commands';
 import { registerGrantCommands } from './grant-commands';
 import { registerHashCommands } from './hash-commands';
 import { registerKeyCommands } from './key-commands';
+import { registerLegalCommands } from './legal-commands';
 import { registerPartnerCommands } from './partner-commands';
 import { registerPublishCommands } from './publish-commands';
 import { registerScoreCommands } from './score-commands';
@@ -37,6 +38,7 @@ registerDeliveryCommands(program);
 registerVerifyCommands(program);
 registerPartnerCommands(program);
 registerAuditCommands(program);
+registerLegalCommands(program);
 
 program.parseAsync(process.argv).then(
   () => process.exit(process.exitCode ?? 0),

@@ -10,5 +10,7 @@ import { NoticesResolver } from '../delivery/subscription/notices.resolver';
 import { PushResolver } from '../delivery/push/push.resolver';
 import { LegalResolver } from '../legal/legal.resolver';
 
+import { DisclosureResolver } from '../legal/disclosure/disclosure.resolver';
+
 /** Every resolver class; the schema generator prints the schema from these (a test checks the live app agrees). */
-export const RESOLVERS: Function[] = [PartnersResolver, AuditResolver, EventsResolver, GrantsResolver, SharedEventsResolver, ScoringResolver, PushTokensResolver, StreamsResolver, NoticesResolver, PushResolver, LegalResolver];
+export const RESOLVERS: Function[] = [PartnersResolver, AuditResolver, EventsResolver, GrantsResolver, SharedEventsResolver, ScoringResolver, PushTokensResolver, StreamsResolver, NoticesResolver, PushResolver, LegalResolver, DisclosureResolver];

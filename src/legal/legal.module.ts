@@ -4,6 +4,10 @@ import { DisclosureFulfilment } from './disclosure/disclosure.fulfilment';
 import { LegalDeadlines } from './legal-deadlines';
 import { FreezeDeadlines } from './freeze/freeze-deadlines';
 import { FreezeFulfilment } from './freeze/freeze.fulfilment';
+import { DisclosureRecord } from './disclosure/disclosure-record';
+import { DisclosurePackageService } from './disclosure/disclosure-package.service';
+import { DisclosureResolver } from './disclosure/disclosure.resolver';
+import { DisclosureService } from './disclosure/disclosure.service';
 import { LegalFulfilment } from './legal-fulfilment';
 import { LegalQueries } from './legal-queries';
 import { LegalRequestsStore } from './legal-requests.store';
@@ -17,7 +21,10 @@ import { PreservationFulfilment } from './preservation/preservation.fulfilment';
  */
 @Module({
   imports: [EventsModule],
-  providers: [LegalRequestsStore, LegalFulfilment, DisclosureFulfilment, FreezeFulfilment, FreezeDeadlines, PreservationFulfilment, LegalService, LegalQueries, LegalResolver, LegalDeadlines],
+  providers: [
+    LegalRequestsStore, LegalFulfilment, DisclosureFulfilment, FreezeFulfilment, FreezeDeadlines, PreservationFulfilment, LegalService, LegalQueries, LegalResolver, LegalDeadlines,
+    DisclosureRecord, DisclosureService, DisclosurePackageService, DisclosureResolver,
+  ],
   exports: [LegalRequestsStore, LegalFulfilment, LegalDeadlines, FreezeDeadlines],
 })
 export class LegalModule {}

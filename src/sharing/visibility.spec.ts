@@ -1,5 +1,5 @@
 import { PartnerKind } from '../partners/partner.enums';
-import { ACCOUNT_FLAG_CATEGORY, fullAccess, notExpired, SHARING_KINDS, sharingKindSql, viewerParams, visibleEvent } from './visibility';
+import { ACCOUNT_FLAG_CATEGORY, disclosedThrough, disclosedTo, fullAccess, notExpired, openDisclosure, SHARING_KINDS, sharingKindSql, viewerParams, visibleEvent } from './visibility';
 
 // The fragments' behaviour against PostgreSQL is proven end to end (test/sharing.e2e-spec.ts,
 // test/authorization-matrix.e2e-spec.ts); this spec pins their exact text, so that a changed
@@ -44,5 +44,28 @@ describe('visibility fragments', () => {
   it('drops expired events, keeping those without an expiry', () => {
     expect(notExpired()).toBe('(e.expires_at IS NULL OR e.expires_at > now())');
     expect(notExpired('s')).toBe('(s.expires_at IS NULL OR s.expires_at > now())');
+  });
+
+  it('opens a disclosure only while it is an APPROVED or FULFILLED DISCLOSURE whose window has not closed (database clock)', () => {
+    expect(openDisclosure()).toBe("lr.kind = 'DISCLOSURE' AND lr.status IN ('APPROVED', 'FULFILLED') AND lr.access_until > now()");
+    expect(openDisclosure('x')).toBe("x.kind = 'DISCLOSURE' AND x.status IN ('APPROVED', 'FULFILLED') AND x.access_until > now()");
+  });
+
+  it('discloses to the requester of an open disclosure on the event\'s subject only', () => {
+    expect(disclosedTo()).toBe(
+      "EXISTS (SELECT 1 FROM legal_request lr WHERE lr.requester = :viewerId AND lr.kind = 'DISCLOSURE' AND lr.status IN ('APPROVED', 'FULFILLED') AND lr.access_until > now() AND lr.subject = e.subject)",
+    );
+    expect(disclosedTo('h', { viewerId: '$2' })).toBe(
+      "EXISTS (SELECT 1 FROM legal_request lr WHERE lr.requester = $2 AND lr.kind = 'DISCLOSURE' AND lr.status IN ('APPROVED', 'FULFILLED') AND lr.access_until > now() AND lr.subject = h.subject)",
+    );
+  });
+
+  it('binds a disclosure read to one request: its id, its requester, its subject', () => {
+    expect(disclosedThrough()).toBe(
+      "EXISTS (SELECT 1 FROM legal_request lr WHERE lr.id = :requestId AND lr.requester = :viewerId AND lr.kind = 'DISCLOSURE' AND lr.status IN ('APPROVED', 'FULFILLED') AND lr.access_until > now() AND lr.subject = e.subject)",
+    );
+    expect(disclosedThrough('h', '$1', { viewerId: '$2' })).toBe(
+      "EXISTS (SELECT 1 FROM legal_request lr WHERE lr.id = $1 AND lr.requester = $2 AND lr.kind = 'DISCLOSURE' AND lr.status IN ('APPROVED', 'FULFILLED') AND lr.access_until > now() AND lr.subject = h.subject)",
+    );
   });
 });

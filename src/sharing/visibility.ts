@@ -61,3 +61,29 @@ export function fullAccess(e = 'e', r: ViewerRefs = NAMED): string {
 export function notExpired(e = 'e'): string {
   return `(${e}.expires_at IS NULL OR ${e}.expires_at > now())`;
 }
+
+/** The statuses in which an approved disclosure gives access (until `access_until`). */
+export const DISCLOSURE_OPEN_STATUSES = ['APPROVED', 'FULFILLED'] as const;
+
+/**
+ * The event (or score change: any alias with a `subject` column) is about the subject of an open
+ * disclosure the viewer asked for: a DISCLOSURE of the viewer, APPROVED or FULFILLED, whose window
+ * is still open. Decided against the database clock (`now()`), so access ends at `access_until` on
+ * every replica whether or not the deadline sweep has run.
+ */
+export function disclosedTo(e = 'e', r: Pick<ViewerRefs, 'viewerId'> = NAMED): string {
+  return `EXISTS (SELECT 1 FROM legal_request lr WHERE lr.requester = ${r.viewerId} AND ${openDisclosure('lr')} AND lr.subject = ${e}.subject)`;
+}
+
+/**
+ * The same decision bound to one request (every disclosure read goes through one request, so a
+ * court with two open disclosures reads each subject through its own request only).
+ */
+export function disclosedThrough(e = 'e', requestId = ':requestId', r: Pick<ViewerRefs, 'viewerId'> = NAMED): string {
+  return `EXISTS (SELECT 1 FROM legal_request lr WHERE lr.id = ${requestId} AND lr.requester = ${r.viewerId} AND ${openDisclosure('lr')} AND lr.subject = ${e}.subject)`;
+}
+
+/** The request row (alias `lr`) is an open disclosure: approved (or its package issued) and its window not yet closed. */
+export function openDisclosure(lr = 'lr'): string {
+  return `${lr}.kind = 'DISCLOSURE' AND ${lr}.status IN (${DISCLOSURE_OPEN_STATUSES.map((s) => `'${s}'`).join(', ')}) AND ${lr}.access_until > now()`;
+}
