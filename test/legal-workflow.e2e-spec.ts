@@ -240,8 +240,9 @@ describe('legal-request workflow (e2e)', () => {
 
   it('an approved disclosure whose window closed unused expires; a fulfilled one gets ACCESS_ENDED once', async () => {
     await sql.query(`UPDATE legal_request SET access_until = now() - interval '1 second' WHERE id = $1`, [ids.d1]);
-    // d2 as the disclosure part leaves it once its package is issued (that part is built on another branch).
-    await sql.query(`UPDATE legal_request SET status = 'FULFILLED', access_until = now() - interval '1 second' WHERE id = $1`, [ids.d2]);
+    // d2's disclosure package is issued (which fulfils it); then its window closes.
+    expect(ok(await as('court-a', 'query($r: ID!) { legalDisclosurePackage(requestId: $r) { status } }', { r: ids.d2 })).legalDisclosurePackage.status).toBe('FULFILLED');
+    await sql.query(`UPDATE legal_request SET access_until = now() - interval '1 second' WHERE id = $1`, [ids.d2]);
     const swept = await gw.app.get(LegalDeadlines).sweep();
     expect(swept).toMatchObject({ expired: [ids.d1], accessEnded: [ids.d2] });
     expect(await gw.app.get(LegalDeadlines).sweep()).toMatchObject({ expired: [], accessEnded: [] });
@@ -256,8 +257,8 @@ describe('legal-request workflow (e2e)', () => {
     refused(await as('court-a', RELEASE, { i: { requestId: ids.f1, justification: 'done' } }), 'CONFLICT', /is UNDER_REVIEW; a release needs it FULFILLED/);
     refused(await as('court-b', RELEASE, { i: { requestId: ids.f1, justification: 'done' } }), 'NOT_FOUND', /not found/);
     refused(await as('court-a', RELEASE, { i: { requestId: ids.f1, justification: ' ' } }), 'BAD_USER_INPUT', /justification is required/);
-    // The preservation as its own part leaves it once carried out (built on another branch).
-    await sql.query(`UPDATE legal_request SET status = 'FULFILLED' WHERE id = $1`, [ids.p1]);
+    // The preservation is approved (one approval) and carried out at once.
+    expect(ok(await as('officer-1', APPROVE, { i: { id: ids.p1 } })).approveLegalRequest).toMatchObject({ status: 'FULFILLED' });
     const release = ok(await as('court-a', RELEASE, { i: { requestId: ids.p1, justification: 'trial concluded' } })).requestLegalRelease;
     const [p1] = await sql.query('SELECT token FROM legal_request WHERE id = $1', [ids.p1]);
     expect(release).toMatchObject({ kind: 'RELEASE', status: 'SUBMITTED', releases: ids.p1, subject: SUBJECT, token: p1.token, approvalsNeeded: 1 });
