@@ -22,7 +22,9 @@ export interface NewNotice {
   push: boolean;
 }
 
-const INSERT_SQL = `INSERT INTO delivery (id, stream_id, receiver, event_id, event_type, payload, state, created_at, next_attempt_at)
+const INSERT_INTO = `INSERT INTO delivery (id, stream_id, receiver, event_id, event_type, payload, state, created_at, next_attempt_at)`;
+
+const INSERT_SQL = `${INSERT_INTO}
   SELECT r.id, r.stream_id, r.receiver, r.event_id, r.event_type, r.payload, r.state, now(), CASE WHEN r.push THEN now() END
   FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, stream_id uuid, receiver varchar, event_id uuid, event_type varchar, payload jsonb, state varchar, push boolean)`;
 
@@ -34,4 +36,22 @@ export async function enqueueNotices(tx: EntityManager, notices: NewNotice[]): P
   const streams = [...new Set(notices.filter((n) => n.state === DeliveryState.PENDING).map((n) => n.streamId))];
   if (streams.length) await tx.query(`SELECT pg_notify('${DELIVERY_CHANNEL}', s) FROM unnest($1::text[]) s`, [streams]);
   return rows.map((r) => r.id);
+}
+
+/**
+ * One statement for a caller that computes its notices in SQL (the fan-out): `select` yields the
+ * columns of NewNotice (stream_id, receiver, event_id, event_type, payload jsonb, state, push, and
+ * any of the caller's own), as CTE `n`; the rows are inserted with fresh ids and each stream with a
+ * PENDING notice is notified once, as enqueueNotices does, in the same round trip. `answer` is the
+ * statement's result: a SELECT that must read `FROM woke` (one row; `woke.notified` counts the
+ * streams notified), which is what makes PostgreSQL run the NOTIFY (a read-only CTE runs only when
+ * read; the INSERT always runs). It may read `n` for the caller's own columns.
+ */
+export function enqueueSelectedSql(select: string, answer: string): string {
+  return `WITH n AS MATERIALIZED (${select}),
+  ins AS (${INSERT_INTO}
+    SELECT gen_random_uuid(), n.stream_id, n.receiver, n.event_id, n.event_type, n.payload, n.state, now(), CASE WHEN n.push THEN now() END FROM n
+    RETURNING stream_id, state),
+  woke AS (SELECT count(pg_notify('${DELIVERY_CHANNEL}', w.stream_id::text)) AS notified FROM (SELECT DISTINCT stream_id FROM ins WHERE state = '${DeliveryState.PENDING}') w)
+${answer}`;
 }
