@@ -14,17 +14,6 @@ const OWNER: ViewerRefs = { viewerId: 's.owner', viewerShares: sharingKindSql('p
 
 const EVENT_URI_SQL = `CASE e.type ${Object.entries(PARTNER_EVENT_URI).map(([t, uri]) => `WHEN '${t}' THEN '${uri}'`).join(' ')} END`;
 
-/** A timestamp as a JWT NumericDate (whole seconds). */
-const numericDate = (col: string) => `floor(extract(epoch FROM ${col}))::bigint`;
-/** JSON members of the event's profile form (section 3) that every receiver gets, by type. */
-const MEMBER_SQL = `jsonb_strip_nulls(CASE e.type
-    WHEN 'RISK_SIGNAL' THEN jsonb_build_object('category', e.category, 'score', e.score::float8, 'confidence', e.confidence::float8,
-      'observed_at', ${numericDate('e.observed_at')}, 'expires_at', ${numericDate('e.expires_at')}, 'distribution', e.distribution)
-    WHEN 'ACCOUNT_FLAG' THEN jsonb_build_object('action', e.action, 'effective_at', ${numericDate('e.effective_at')}, 'expires_at', ${numericDate('e.expires_at')}, 'distribution', e.distribution)
-    WHEN 'FLAG_LIFTED' THEN jsonb_build_object('flag_jti', e.target_jti)
-    WHEN 'RETRACTION' THEN jsonb_build_object('retracts_jti', e.target_jti, 'reason', CASE WHEN jsonb_typeof(e.details -> 'reason') = 'string' THEN e.details -> 'reason' END)
-  END || jsonb_build_object('issuer', e.issuer, 'event_id', e.id))`;
-
 /**
  * The notices of stored events, written in one statement (outbox `enqueueSelectedSql`: insert and
  * NOTIFY). $1 event ids, $2 their subjects, $3 their targets (the event a retraction or lift acts
@@ -34,22 +23,24 @@ const MEMBER_SQL = `jsonb_strip_nulls(CASE e.type
  * owner may see the event (earlier recipients of the target always may: they were shown what the
  * correction un-says). Legal requests never match (they have no URI).
  *
- * The payload is the SET's claims in profile form without the members masking withholds (evidence,
- * reason codes, the original token): the signer adds those at first send if the receiver has full
- * access then (notice-signer.ts). So the publishing transaction neither decides full access nor
- * copies the bulky token and evidence into every row, and a grant revoked before the first send
- * takes effect. Answers one row: `disclosed`, [issuer, receiver, jti] of each notice to a stream
+ * The payload is only `aud`, `sub_id` and `txn` (notice-payload.ts `awaitsEventClaims`): the
+ * signer builds the event's member from the stored event at first send, masked by the receiver's
+ * access at that moment (notice-signer.ts). So the publishing transaction neither decides full
+ * access nor copies the event (its bulky token and evidence above all) into every row, and a grant
+ * revoked before the first send takes effect. Answers one row: `disclosed`, [issuer, receiver, jti] of each notice to a stream
  * of another partner than the issuer (the transparency entry).
  */
 export const PARTNER_EVENT_NOTICES_SQL = enqueueSelectedSql(
   `WITH x AS (SELECT * FROM unnest($1::uuid[], $2::varchar[], $3::uuid[]) AS x(event_id, subject, target)),
   cand AS (
-    SELECT x.event_id, ss.stream_id, false AS earlier FROM x JOIN ssf_stream_subject ss ON ss.subject = x.subject
+    -- One index probe per event (ix_ssf_stream_subject_subject); OFFSET 0 keeps the planner from
+    -- turning it into a hash join over every watched subject of every stream (seq scan per batch).
+    SELECT x.event_id, ss.stream_id, false AS earlier FROM x CROSS JOIN LATERAL (SELECT ss.stream_id FROM ssf_stream_subject ss WHERE ss.subject = x.subject OFFSET 0) ss
     UNION ALL
     SELECT x.event_id, d.stream_id, true FROM x JOIN delivery d ON d.event_id = x.target WHERE x.target IS NOT NULL),
   pairs AS (SELECT event_id, stream_id, bool_or(earlier) AS earlier FROM cand GROUP BY event_id, stream_id)
 SELECT s.id AS stream_id, s.owner AS receiver, e.id AS event_id, u.uri AS event_type, e.issuer, e.jti,
-  jsonb_build_object('aud', s.aud, 'sub_id', jsonb_build_object('format', 'opaque', 'id', e.subject), 'txn', e.jti, 'events', jsonb_build_object(u.uri, ${MEMBER_SQL})) AS payload,
+  jsonb_build_object('aud', s.aud, 'sub_id', jsonb_build_object('format', 'opaque', 'id', e.subject), 'txn', e.jti) AS payload,
   CASE WHEN s.status = '${StreamStatus.PAUSED}' THEN '${DeliveryState.HELD}' ELSE '${DeliveryState.PENDING}' END AS state, s.delivery_method = '${PUSH_METHOD}' AS push
 FROM pairs c
 JOIN ssf_stream s ON s.id = c.stream_id AND s.status <> '${StreamStatus.DISABLED}'
@@ -69,7 +60,7 @@ WHERE u.uri = ANY(s.events_requested)
 export const TIER_CHANGE_PAIRS_SQL = `WITH c AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS c(ord int, subject varchar, caused_by uuid[]))
 SELECT c.ord, s.id AS stream_id, s.owner, s.aud, s.status, s.delivery_method, to_jsonb(s.events_requested) AS events_requested, cause.jti AS txn, cause.issuer AS txn_issuer
 FROM c
-JOIN ssf_stream_subject ss ON ss.subject = c.subject
+CROSS JOIN LATERAL (SELECT ss.stream_id FROM ssf_stream_subject ss WHERE ss.subject = c.subject OFFSET 0) ss -- index probes, as above
 JOIN ssf_stream s ON s.id = ss.stream_id AND s.status <> 'disabled' AND s.events_requested && $2::varchar[]
 JOIN partner p ON p.id = s.owner AND p.status = 'ACTIVE' AND p.kind = ANY($3::varchar[])
 LEFT JOIN LATERAL (

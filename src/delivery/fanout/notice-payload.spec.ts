@@ -1,49 +1,56 @@
-import { CAEP_RISK_LEVEL_URI, caepLevelOf, FANOUT_EVENT_TYPES, MaskedSource, partnerEventTypeOf, TIER_CHANGED_URI, tierChangeClaims, withMaskedMembers } from './notice-payload';
+import { awaitsEventClaims, CAEP_RISK_LEVEL_URI, caepLevelOf, DeliverableEvent, FANOUT_EVENT_TYPES, partnerEventClaims, TIER_CHANGED_URI, tierChangeClaims } from './notice-payload';
 
 const at = (s: number) => new Date(s * 1000);
 const SUBJECT = 'v1:subject-0001';
-const EVENT_ID = '11111111-1111-4111-8111-111111111111';
-const SIGNAL = 'urn:risk-exchange:event:risk-signal';
 
-/** A risk signal notice as the fan-out stores it: profile form without the masked members. */
-function stored(uri = SIGNAL, member: Record<string, unknown> = { category: 'cash_out', score: 0.8, distribution: 'granted', issuer: 'bank-a', event_id: EVENT_ID }) {
-  return { aud: 'https://shop.example/ssf', sub_id: { format: 'opaque', id: SUBJECT }, txn: 's1', events: { [uri]: member } };
+function event(over: Partial<DeliverableEvent> = {}): DeliverableEvent {
+  return {
+    id: '11111111-1111-4111-8111-111111111111', issuer: 'bank-a', jti: 's1', subject: SUBJECT, type: 'RISK_SIGNAL', category: 'cash_out', action: null,
+    score: 0.8, confidence: 0.9, reasonCodes: ['burst_large_txn'], distribution: 'granted', observedAt: at(1_800_000_000), effectiveAt: null,
+    expiresAt: at(1_815_552_000), evidence: { txn_count: 14 }, token: 'h.p.s', targetJti: null, details: null, ...over,
+  };
 }
-const source = (fullAccess: boolean): MaskedSource => ({ fullAccess, token: 'h.p.s', evidence: { txn_count: 14 }, reasonCodes: ['burst_large_txn'] });
 
 describe('notice payload (profile section 5)', () => {
-  it('adds reason codes, evidence and the original token to a risk signal under full access at signing', () => {
-    expect(withMaskedMembers(stored(), source(true))).toEqual({
-      ...stored(),
-      events: { [SIGNAL]: { category: 'cash_out', score: 0.8, distribution: 'granted', issuer: 'bank-a', event_id: EVENT_ID, reason_codes: ['burst_large_txn'], evidence: { txn_count: 14 }, original_token: 'h.p.s' } },
+  it('delivers a risk signal with every profile field, the issuer, the event id and the original token under full access', () => {
+    expect(partnerEventClaims(event(), 'https://shop.example/ssf', true)).toEqual({
+      aud: 'https://shop.example/ssf',
+      sub_id: { format: 'opaque', id: SUBJECT },
+      txn: 's1',
+      events: {
+        'urn:risk-exchange:event:risk-signal': {
+          category: 'cash_out', score: 0.8, confidence: 0.9, reason_codes: ['burst_large_txn'], observed_at: 1_800_000_000, expires_at: 1_815_552_000,
+          distribution: 'granted', evidence: { txn_count: 14 }, issuer: 'bank-a', event_id: '11111111-1111-4111-8111-111111111111', original_token: 'h.p.s',
+        },
+      },
     });
   });
 
-  it('leaves them out without full access, or when the event is gone, and drops any stored copy rather than trusting it', () => {
-    const withCopies = stored(SIGNAL, { category: 'cash_out', issuer: 'bank-a', event_id: EVENT_ID, reason_codes: ['old'], evidence: { old: true }, original_token: 'old.token.x' });
-    const bare = { category: 'cash_out', issuer: 'bank-a', event_id: EVENT_ID };
-    expect(withMaskedMembers(withCopies, source(false)).events).toEqual({ [SIGNAL]: bare });
-    expect(withMaskedMembers(withCopies, undefined).events).toEqual({ [SIGNAL]: bare });
-    // And with access, the event's own values replace the stored copies.
-    expect((withMaskedMembers(withCopies, source(true)).events as any)[SIGNAL]).toMatchObject({ reason_codes: ['burst_large_txn'], original_token: 'h.p.s' });
+  it('leaves out evidence, reason codes and the original token without full access, and fields the event lacks', () => {
+    const member = partnerEventClaims(event({ observedAt: null }), 'aud-1', false).events['urn:risk-exchange:event:risk-signal'];
+    expect(member).toEqual({ category: 'cash_out', score: 0.8, confidence: 0.9, expires_at: 1_815_552_000, distribution: 'granted', issuer: 'bank-a', event_id: '11111111-1111-4111-8111-111111111111' });
   });
 
-  it('adds only the members a type has: no evidence on a flag or a lift, no reason codes on a retraction', () => {
-    const flag = 'urn:risk-exchange:event:account-flag';
-    const lift = 'urn:risk-exchange:event:flag-lifted';
-    const retraction = 'urn:risk-exchange:event:retraction';
-    expect(withMaskedMembers(stored(flag, { action: 'freeze' }), source(true)).events).toEqual({ [flag]: { action: 'freeze', reason_codes: ['burst_large_txn'], original_token: 'h.p.s' } });
-    expect(withMaskedMembers(stored(lift, { flag_jti: 'f1' }), source(true)).events).toEqual({ [lift]: { flag_jti: 'f1', reason_codes: ['burst_large_txn'], original_token: 'h.p.s' } });
-    expect(withMaskedMembers(stored(retraction, { retracts_jti: 'f1' }), source(true)).events).toEqual({ [retraction]: { retracts_jti: 'f1', original_token: 'h.p.s' } });
-    expect(withMaskedMembers(stored(flag, { action: 'freeze' }), { fullAccess: true, token: 'h.p.s', evidence: null, reasonCodes: null }).events).toEqual({ [flag]: { action: 'freeze', original_token: 'h.p.s' } });
+  it('delivers an account flag in its profile form', () => {
+    const claims = partnerEventClaims(event({ type: 'ACCOUNT_FLAG', jti: 'f1', category: null, score: null, confidence: null, action: 'freeze', distribution: 'consortium', effectiveAt: at(1_800_000_100), expiresAt: null, evidence: null, observedAt: null }), 'aud-1', true);
+    expect(claims.txn).toBe('f1');
+    expect(claims.events).toEqual({
+      'urn:risk-exchange:event:account-flag': { action: 'freeze', reason_codes: ['burst_large_txn'], effective_at: 1_800_000_100, distribution: 'consortium', issuer: 'bank-a', event_id: '11111111-1111-4111-8111-111111111111', original_token: 'h.p.s' },
+    });
   });
 
-  it('leaves tier changes, control events and partner-addressed notices as they are', () => {
-    const tier = { aud: 'a', sub_id: { format: 'opaque', id: SUBJECT }, events: { [TIER_CHANGED_URI]: { tier: 'warn', original_token: 'kept' } } };
-    expect(partnerEventTypeOf(tier)).toBeNull();
-    expect(withMaskedMembers(tier, source(false))).toBe(tier);
-    expect(partnerEventTypeOf(stored())).toBe('RISK_SIGNAL');
-    expect(partnerEventTypeOf({ aud: 'a' })).toBeNull();
+  it('names the target of a correction: retracts_jti with the reason, flag_jti for a lift', () => {
+    const bare = { category: null, score: null, confidence: null, distribution: 'consortium', observedAt: null, expiresAt: null, evidence: null, reasonCodes: null };
+    const retraction = partnerEventClaims(event({ ...bare, type: 'RETRACTION', jti: 'r1', targetJti: 'f1', details: { reason: 'false_positive' } }), 'aud-1', false);
+    expect(retraction.events).toEqual({ 'urn:risk-exchange:event:retraction': { retracts_jti: 'f1', reason: 'false_positive', issuer: 'bank-a', event_id: '11111111-1111-4111-8111-111111111111' } });
+    const lift = partnerEventClaims(event({ ...bare, type: 'FLAG_LIFTED', jti: 'l1', targetJti: 'f1', reasonCodes: ['customer_verified'] }), 'aud-1', true);
+    expect(lift.events).toEqual({ 'urn:risk-exchange:event:flag-lifted': { flag_jti: 'f1', reason_codes: ['customer_verified'], issuer: 'bank-a', event_id: '11111111-1111-4111-8111-111111111111', original_token: 'h.p.s' } });
+  });
+
+  it('tells a stored partner event notice (no `events` yet: built at signing) from one stored whole', () => {
+    expect(awaitsEventClaims({ aud: 'aud-1', sub_id: { format: 'opaque', id: SUBJECT }, txn: 's1' })).toBe(true);
+    expect(awaitsEventClaims(partnerEventClaims(event(), 'aud-1', false) as unknown as Record<string, unknown>)).toBe(false);
+    expect(awaitsEventClaims({ aud: 'aud-1', events: { [TIER_CHANGED_URI]: {} } })).toBe(false);
   });
 
   it('maps tiers to CAEP levels as the profile says, and refuses an unknown tier', () => {

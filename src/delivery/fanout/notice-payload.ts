@@ -1,7 +1,7 @@
 // The claims of a delivered SET (profile section 5), except iss/iat/jti which the signer adds.
 // Pure: no Nest, no TypeORM. Masking is the one policy of sharing/masking.ts. A partner event's
-// profile form is built in SQL by the fan-out (fanout.sql.ts), without the masked members, which
-// the signer adds at first send (`withMaskedMembers`).
+// notice is stored without `events` (`awaitsEventClaims`) and completed by the signer at first send with
+// `partnerEventClaims`, from the stored event and the receiver's access at that moment.
 import { maskEvent } from '../../sharing/masking';
 
 /** Partner event types as delivered (their own URIs); legal requests are never delivered. */
@@ -39,7 +39,31 @@ export function caepLevelOf(tier: string): CaepLevel {
   }
 }
 
-/** Claims of a notice: what `delivery.payload` holds. */
+/** A stored partner event as the signer reads it at first send, with what the receiver may see. */
+export interface DeliverableEvent {
+  id: string;
+  issuer: string;
+  jti: string;
+  subject: string;
+  type: DeliveredPartnerType;
+  category: string | null;
+  action: string | null;
+  score: number | null;
+  confidence: number | null;
+  reasonCodes: string[] | null;
+  distribution: string | null;
+  observedAt: Date | null;
+  effectiveAt: Date | null;
+  expiresAt: Date | null;
+  evidence: Record<string, unknown> | null;
+  /** The partner's own compact token. */
+  token: string | null;
+  /** Retractions and lifts: the jti of the issuer's event they act on. */
+  targetJti: string | null;
+  details: Record<string, unknown> | null;
+}
+
+/** Claims of a notice: what `delivery.payload` holds (a partner event's: without `events`, see below). */
 export interface NoticeClaims {
   aud: string;
   sub_id: { format: 'opaque'; id: string };
@@ -49,57 +73,55 @@ export interface NoticeClaims {
 
 const numericDate = (d: Date | null) => (d === null ? null : Math.floor(d.getTime() / 1000));
 
-/**
- * The members of a partner event that `sharing/masking.ts` withholds without full access, by type
- * (profile section 3: only a risk signal has evidence, a retraction has no reason codes). The
- * fan-out never writes them into the ledger: the signer adds them when it signs the notice, if the
- * receiver has full access at that moment (`withMaskedMembers`).
- */
-const MASKED_MEMBERS: Record<DeliveredPartnerType, { reasonCodes: boolean; evidence: boolean }> = {
-  RISK_SIGNAL: { reasonCodes: true, evidence: true },
-  ACCOUNT_FLAG: { reasonCodes: true, evidence: false },
-  FLAG_LIFTED: { reasonCodes: true, evidence: false },
-  RETRACTION: { reasonCodes: false, evidence: false },
-};
-
-const TYPE_OF_URI = new Map<string, DeliveredPartnerType>(Object.entries(PARTNER_EVENT_URI).map(([t, uri]) => [uri, t as DeliveredPartnerType]));
-
-/** The partner event type a notice's single `events` member is, or null (tier changes, control and partner-addressed notices). */
-export function partnerEventTypeOf(claims: Record<string, unknown>): DeliveredPartnerType | null {
-  const events = claims.events;
-  if (!events || typeof events !== 'object') return null;
-  const uris = Object.keys(events);
-  return uris.length === 1 ? (TYPE_OF_URI.get(uris[0]) ?? null) : null;
+/** Drops null members: fields the event lacks, and fields masked for this receiver, are left out. */
+function present(fields: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k in fields) if (fields[k] !== null && fields[k] !== undefined) out[k] = fields[k];
+  return out;
 }
 
-/** The stored event's maskable fields, and whether the receiver has full access to them now. */
-export interface MaskedSource {
-  fullAccess: boolean;
-  /** The partner's own compact token. */
-  token: string | null;
-  evidence: Record<string, unknown> | null;
-  reasonCodes: string[] | null;
+type Visible = Pick<DeliverableEvent, 'evidence' | 'token' | 'reasonCodes'>;
+
+/** The event's own fields in profile form (section 3), with the masked fields of `v`. */
+function profileFields(e: DeliverableEvent, v: Visible): Record<string, unknown> {
+  switch (e.type) {
+    case 'RISK_SIGNAL':
+      return { category: e.category, score: e.score, confidence: e.confidence, reason_codes: v.reasonCodes, observed_at: numericDate(e.observedAt), expires_at: numericDate(e.expiresAt), distribution: e.distribution, evidence: v.evidence };
+    case 'ACCOUNT_FLAG':
+      return { action: e.action, reason_codes: v.reasonCodes, effective_at: numericDate(e.effectiveAt), expires_at: numericDate(e.expiresAt), distribution: e.distribution };
+    case 'FLAG_LIFTED':
+      return { flag_jti: e.targetJti, reason_codes: v.reasonCodes };
+    case 'RETRACTION':
+      return { retracts_jti: e.targetJti, reason: typeof e.details?.reason === 'string' ? e.details.reason : null };
+  }
 }
 
 /**
- * A partner event notice as signed: its stored claims, with `reason_codes`, `evidence` and
- * `original_token` taken from the stored event under full access, and left out otherwise (the one
- * policy of sharing/masking.ts; `source` undefined, an event gone, counts as no access). Whatever
- * the stored payload carried in those members is replaced, never trusted. Other notices unchanged.
+ * The notice of a partner event for one stream: `txn` is the partner event's jti; the single member
+ * of `events` carries the event's fields, its `issuer` and gateway `event_id`, and `original_token`
+ * only with full access (evidence, reason codes and the token are masked otherwise).
  */
-export function withMaskedMembers(claims: Record<string, unknown>, source: MaskedSource | undefined): Record<string, unknown> {
-  const type = partnerEventTypeOf(claims);
-  if (!type) return claims;
-  const [[uri, stored]] = Object.entries(claims.events as Record<string, Record<string, unknown>>);
-  const member: Record<string, unknown> = { ...stored };
-  delete member.reason_codes;
-  delete member.evidence;
-  delete member.original_token;
-  const v = maskEvent({ evidence: source?.evidence ?? null, token: source?.token ?? null, reasonCodes: source?.reasonCodes ?? null }, source?.fullAccess === true);
-  if (MASKED_MEMBERS[type].reasonCodes && v.reasonCodes !== null) member.reason_codes = v.reasonCodes;
-  if (MASKED_MEMBERS[type].evidence && v.evidence !== null) member.evidence = v.evidence;
-  if (v.token !== null) member.original_token = v.token;
-  return { ...claims, events: { [uri]: member } };
+export function partnerEventClaims(e: DeliverableEvent, aud: string, fullAccess: boolean): NoticeClaims {
+  // Only the maskable fields go through the policy: copying the whole row there cost more than
+  // the rest of the notice (the fan-out builds one per pair inside the publishing transaction).
+  const v = maskEvent<Visible>({ evidence: e.evidence, token: e.token, reasonCodes: e.reasonCodes }, fullAccess);
+  const fields = profileFields(e, v);
+  fields.issuer = e.issuer;
+  fields.event_id = e.id;
+  fields.original_token = v.token;
+  return { aud, sub_id: { format: 'opaque', id: e.subject }, txn: e.jti, events: { [PARTNER_EVENT_URI[e.type]]: present(fields) } };
+}
+
+/**
+ * A partner event's notice as the publishing transaction stores it: `aud`, `sub_id` and `txn`
+ * (the pull methods read the last two), no `events`. The fan-out writes exactly these members in
+ * SQL (fanout.sql.ts); the signer recognises such a notice by the missing `events` and builds the
+ * member from the stored event when it first signs the notice (`partnerEventClaims`). Events are
+ * immutable, so only access can differ between the two moments, and the later one is what counts.
+ * Answers whether a delivery's payload is such a notice.
+ */
+export function awaitsEventClaims(payload: Record<string, unknown>): boolean {
+  return payload.events === undefined;
 }
 
 /** A tier change of a subject's merged score (scoring's ScoreHistory row). */
