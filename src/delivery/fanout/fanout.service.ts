@@ -46,7 +46,8 @@ const SCORE_READERS = Object.values(PartnerKind).filter((k) => kindHas(k, Permis
 /**
  * The delivery fan-out: inside the publishing transaction, turns stored events and tier changes
  * into notices in the delivery ledger/outbox (one SET per stream), filtered by the receiver's
- * sharing rules and masked for it, and records in each issuer's audit trail who received its events.
+ * sharing rules, and records in each issuer's audit trail who received its events. A partner
+ * event's notice is masked when it is first signed (NoticeSigner), by the receiver's access then.
  *
  * A partner's own stream receives its own events (full access): a bank's publishing system and the
  * system consuming its stream are often not the same, and the echo confirms what the exchange holds
@@ -72,8 +73,8 @@ export class FanoutService implements OnModuleInit {
   }
 
   /**
-   * Stored events: one statement chooses every (stream, event) pair with visibility in SQL, builds
-   * and inserts the notices and wakes their streams (fanout.sql.ts); then one audit entry per issuer
+   * Stored events: one statement chooses every (stream, event) pair with visibility in SQL, inserts
+   * the notices (aud, sub_id, txn) and wakes their streams (fanout.sql.ts); then one audit entry per issuer
    * whose events reached another partner (tier changes of this transaction included: scoring runs
    * before delivery in the same hook, HOOK_ORDER).
    */
