@@ -156,6 +156,24 @@ async function countNotices(url: string): Promise<number> {
 }
 
 /**
+ * Size of the partner-event notices the publishing transactions wrote: bytes of `payload` as JSON
+ * text and as stored (jsonb, after TOAST compression), and of the whole row. The fan-out's cost in
+ * PostgreSQL grows with what each row carries (WAL, heap, the JSON the statement builds or parses).
+ */
+async function noticeBytes(url: string): Promise<{ jsonText: number; payloadStored: number; row: number }> {
+  const { Client } = await import('pg');
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  try {
+    const r = (await c.query(`SELECT avg(octet_length(payload::text))::float8 AS t, avg(pg_column_size(payload))::float8 AS p, avg(pg_column_size(d.*))::float8 AS r
+      FROM delivery d WHERE event_id IS NOT NULL`)).rows[0];
+    return { jsonText: Math.round(r.t), payloadStored: Math.round(r.p), row: Math.round(r.r) };
+  } finally {
+    await c.end();
+  }
+}
+
+/**
  * CPU seconds used so far by the gateway process and by the PostgreSQL backends serving its
  * database (Linux /proc; null elsewhere). On a shared machine, wall-clock throughput swings with
  * the neighbours' load; CPU time per event is what the gateway itself costs.
@@ -189,8 +207,13 @@ function mainThreadCpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-/** Events sent before the measured ones (not counted): the figures are the steady state. */
-const WARM_UP_EVENTS = 3000;
+/**
+ * Events sent before the measured ones (not counted): the figures are the steady state.
+ * BENCH_INGEST_WARMUP (a multiple of 100) and BENCH_INGEST_CLIENTS make a small, gentler run for
+ * measuring CPU per event on a shared machine (the figures then are ratios, not rates).
+ */
+const WARM_UP_EVENTS = Number(process.env.BENCH_INGEST_WARMUP || 3000);
+const CLIENTS = Number(process.env.BENCH_INGEST_CLIENTS || 4);
 
 export async function benchIngest(databaseUrl: (name: string) => Promise<string>, dropDb: (name: string) => Promise<void>): Promise<Record<string, number>> {
   const results: Record<string, number> = {};
@@ -244,14 +267,14 @@ export async function benchIngest(databaseUrl: (name: string) => Promise<string>
         }
         return token;
       };
-      await drive(port, auth, batches.slice(0, WARM_UP_EVENTS / 100), 4); // warm-up: JIT, pooled connections, prepared statements
+      await drive(port, auth, batches.slice(0, WARM_UP_EVENTS / 100), CLIENTS); // warm-up: JIT, pooled connections, prepared statements
       // A fresh database has no planner statistics until autovacuum's first pass (about a minute
       // in): gather them now, as a database in steady use has them.
       await analyze(url);
       const noticesBefore = mode === 'streams' ? await countNotices(url) : 0;
       const cpuBefore = await cpuSeconds(proc.pid!, url);
       const cpu0 = mainThreadCpuSeconds(proc.pid as number);
-      const r = await drive(port, auth, batches.slice(WARM_UP_EVENTS / 100), 4);
+      const r = await drive(port, auth, batches.slice(WARM_UP_EVENTS / 100), CLIENTS);
       const mainUs = Math.round(((mainThreadCpuSeconds(proc.pid as number) - cpu0) * 1e6) / r.accepted);
       const cpuAfter = await cpuSeconds(proc.pid!, url);
       const key = mode === 'streams' ? 'ingest_streams' : mode === 'inline' ? 'ingest_audit_on_inline_verify' : `ingest_audit_${mode}`;
@@ -264,6 +287,11 @@ export async function benchIngest(databaseUrl: (name: string) => Promise<string>
       results[`${key}_main_cpu_us_per_event`] = mainUs;
       if (mode === 'streams') {
         results.ingest_streams_notices = (await countNotices(url)) - noticesBefore;
+        const bytes = await noticeBytes(url);
+        results.ingest_streams_notice_payload_json_bytes = bytes.jsonText;
+        results.ingest_streams_notice_payload_stored_bytes = bytes.payloadStored;
+        results.ingest_streams_notice_row_bytes = bytes.row;
+        log(`partner-event notices: payload ${bytes.jsonText} bytes as JSON text, ${bytes.payloadStored} stored; row ${bytes.row} bytes`);
         log(`ingest, audit on, ${STREAMS} streams watching a tenth of the subjects each: ${r.accepted} events accepted in ${r.seconds.toFixed(1)} s = ${r.perSecond} events/s (target >= 4,000); ${results.ingest_streams_notices} notices written; main thread ${mainUs} µs CPU per event`);
       } else {
         log(`ingest, ${mode === 'inline' ? 'audit on, verified on the main thread (VERIFY_WORKERS=0)' : `audit ${mode}`}: ${r.accepted} events accepted in ${r.seconds.toFixed(1)} s = ${r.perSecond} events/s (4 clients, batches of 100; target >= 4,000); main thread ${mainUs} µs CPU per event`);
@@ -284,6 +312,18 @@ export async function benchIngest(databaseUrl: (name: string) => Promise<string>
   if (cpu('ingest_streams') && cpu('ingest_audit_on')) {
     results.ingest_streams_vs_no_streams_cpu_ratio = Math.round((cpu('ingest_streams') / cpu('ingest_audit_on')) * 100) / 100;
     log(`CPU per event (gateway + PostgreSQL), with ${STREAMS} streams / without = ${results.ingest_streams_vs_no_streams_cpu_ratio}`);
+  }
+  // What the fan-out itself costs, per notice written: the CPU per event with streams minus without,
+  // over the notices per event (both runs in one session: the neighbours' load affects both alike).
+  if (results.ingest_streams_notices && results.ingest_streams_gateway_cpu_ms_per_1000 && results.ingest_audit_on_gateway_cpu_ms_per_1000) {
+    const perEvent = results.ingest_streams_notices / (total || 1);
+    const extra = (k: 'gateway' | 'database') => results[`ingest_streams_${k}_cpu_ms_per_1000`] - results[`ingest_audit_on_${k}_cpu_ms_per_1000`];
+    results.fanout_notices_per_event = Math.round(perEvent * 100) / 100;
+    results.fanout_gateway_cpu_us_per_event = extra('gateway');
+    results.fanout_database_cpu_us_per_event = extra('database');
+    results.fanout_gateway_cpu_us_per_notice = Math.round(extra('gateway') / perEvent);
+    results.fanout_database_cpu_us_per_notice = Math.round(extra('database') / perEvent);
+    log(`fan-out cost: ${results.fanout_notices_per_event} notices per event; gateway +${extra('gateway')} µs CPU per event (${results.fanout_gateway_cpu_us_per_notice} per notice), PostgreSQL +${extra('database')} µs per event (${results.fanout_database_cpu_us_per_notice} per notice)`);
   }
   if (results.ingest_audit_on_per_s && results.ingest_audit_on_inline_verify_per_s) {
     results.ingest_pool_vs_inline_ratio = Math.round((results.ingest_audit_on_per_s / results.ingest_audit_on_inline_verify_per_s) * 100) / 100;

@@ -22,16 +22,40 @@ export interface NewNotice {
   push: boolean;
 }
 
-const INSERT_SQL = `INSERT INTO delivery (id, stream_id, receiver, event_id, event_type, payload, state, created_at, next_attempt_at)
-  SELECT r.id, r.stream_id, r.receiver, r.event_id, r.event_type, r.payload, r.state, now(), CASE WHEN r.push THEN now() END
-  FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, stream_id uuid, receiver varchar, event_id uuid, event_type varchar, payload jsonb, state varchar, push boolean)`;
+const INSERT_INTO = `INSERT INTO delivery (id, stream_id, receiver, event_id, event_type, payload, state, created_at, next_attempt_at)`;
 
-/** Inserts the notices (one statement) and notifies each stream once; answers their ids (the SET jtis). */
+/** The NOTIFY of each stream that got a PENDING notice, once, over the rows of CTE `ins`. */
+const WOKE_SQL = `SELECT count(pg_notify('${DELIVERY_CHANNEL}', w.stream_id::text)) AS notified FROM (SELECT DISTINCT stream_id FROM ins WHERE state = '${DeliveryState.PENDING}') w`;
+
+/** Insert and NOTIFY in one statement (one round trip in the publishing transaction, not two). */
+const INSERT_SQL = `WITH ins AS (${INSERT_INTO}
+  SELECT r.id, r.stream_id, r.receiver, r.event_id, r.event_type, r.payload, r.state, now(), CASE WHEN r.push THEN now() END
+  FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, stream_id uuid, receiver varchar, event_id uuid, event_type varchar, payload jsonb, state varchar, push boolean)
+  RETURNING stream_id, state)
+${WOKE_SQL}`;
+
+/** Inserts the notices and notifies each stream with a PENDING one once (one statement); answers their ids (the SET jtis). */
 export async function enqueueNotices(tx: EntityManager, notices: NewNotice[]): Promise<string[]> {
   if (!notices.length) return [];
   const rows = notices.map((n) => ({ id: randomUUID(), stream_id: n.streamId, receiver: n.receiver, event_id: n.eventId, event_type: n.eventType, payload: n.payload, state: n.state, push: n.push }));
   await tx.query(INSERT_SQL, [JSON.stringify(rows)]);
-  const streams = [...new Set(notices.filter((n) => n.state === DeliveryState.PENDING).map((n) => n.streamId))];
-  if (streams.length) await tx.query(`SELECT pg_notify('${DELIVERY_CHANNEL}', s) FROM unnest($1::text[]) s`, [streams]);
   return rows.map((r) => r.id);
+}
+
+/**
+ * One statement for a caller that computes its notices in SQL (the fan-out): `select` yields the
+ * columns of NewNotice (stream_id, receiver, event_id, event_type, payload jsonb, state, push, and
+ * any of the caller's own), as CTE `n`; the rows are inserted with fresh ids and each stream with a
+ * PENDING notice is notified once, as enqueueNotices does, in the same round trip. `answer` is the
+ * statement's result: a SELECT that must read `FROM woke` (one row; `woke.notified` counts the
+ * streams notified), which is what makes PostgreSQL run the NOTIFY (a read-only CTE runs only when
+ * read; the INSERT always runs). It may read `n` for the caller's own columns.
+ */
+export function enqueueSelectedSql(select: string, answer: string): string {
+  return `WITH n AS MATERIALIZED (${select}),
+  ins AS (${INSERT_INTO}
+    SELECT gen_random_uuid(), n.stream_id, n.receiver, n.event_id, n.event_type, n.payload, n.state, now(), CASE WHEN n.push THEN now() END FROM n
+    RETURNING stream_id, state),
+  woke AS (${WOKE_SQL})
+${answer}`;
 }

@@ -11,8 +11,8 @@ import type { ScoreHistory } from '../../scoring/score.entities';
 import { DeliveryState } from '../delivery.entity';
 import { enqueueNotices, NewNotice } from '../outbox';
 import { PUSH_METHOD, StreamStatus } from '../stream.entity';
-import { PARTNER_EVENT_PAIRS_SQL, TIER_CHANGE_PAIRS_SQL } from './fanout.sql';
-import { CAEP_RISK_LEVEL_URI, DeliverableEvent, NoticeClaims, PARTNER_EVENT_URI, partnerEventClaims, TIER_CHANGED_URI, tierChangeClaims } from './notice-payload';
+import { PARTNER_EVENT_NOTICES_SQL, TIER_CHANGE_PAIRS_SQL } from './fanout.sql';
+import { CAEP_RISK_LEVEL_URI, NoticeClaims, PARTNER_EVENT_URI, TIER_CHANGED_URI, tierChangeClaims } from './notice-payload';
 
 interface StreamCols {
   stream_id: string;
@@ -22,26 +22,10 @@ interface StreamCols {
   delivery_method: string;
 }
 
-interface EventPairRow extends StreamCols {
-  id: string;
-  issuer: string;
-  jti: string;
-  subject: string;
-  type: keyof typeof PARTNER_EVENT_URI;
-  category: string | null;
-  action: string | null;
-  score: number | null;
-  confidence: number | null;
-  reason_codes: string[] | null;
-  distribution: string | null;
-  observed_at: Date | null;
-  effective_at: Date | null;
-  expires_at: Date | null;
-  evidence: Record<string, unknown> | null;
-  token: string | null;
-  target_jti: string | null;
-  details: Record<string, unknown> | null;
-  full_access: boolean;
+/** The one row of the partner-event statement: [issuer, receiver, jti] of each notice to another partner. */
+interface EventNoticesRow {
+  notified: number;
+  disclosed: Array<[string, string, string]>;
 }
 
 interface TierPairRow extends StreamCols {
@@ -62,7 +46,8 @@ const SCORE_READERS = Object.values(PartnerKind).filter((k) => kindHas(k, Permis
 /**
  * The delivery fan-out: inside the publishing transaction, turns stored events and tier changes
  * into notices in the delivery ledger/outbox (one SET per stream), filtered by the receiver's
- * sharing rules and masked for it, and records in each issuer's audit trail who received its events.
+ * sharing rules, and records in each issuer's audit trail who received its events. A partner
+ * event's notice is masked when it is first signed (NoticeSigner), by the receiver's access then.
  *
  * A partner's own stream receives its own events (full access): a bank's publishing system and the
  * system consuming its stream are often not the same, and the echo confirms what the exchange holds
@@ -88,22 +73,22 @@ export class FanoutService implements OnModuleInit {
   }
 
   /**
-   * Stored events: one query for every (stream, event) pair with visibility in SQL, one insert, and
-   * one audit entry per issuer whose events reached another partner (tier changes of this
-   * transaction included: scoring runs before delivery in the same hook, HOOK_ORDER).
+   * Stored events: one statement chooses every (stream, event) pair with visibility in SQL, inserts
+   * the notices (aud, sub_id, txn) and wakes their streams (fanout.sql.ts); then one audit entry per issuer
+   * whose events reached another partner (tier changes of this transaction included: scoring runs
+   * before delivery in the same hook, HOOK_ORDER).
    */
   async onEventsStored(tx: EntityManager, events: StoredEvent[]): Promise<void> {
     const disclosures = this.pending.get(tx) ?? new Map();
     this.pending.delete(tx);
     const deliverable = events.filter((e) => DELIVERED_TYPES.has(e.type)); // never legal requests
     if (deliverable.length) {
-      const rows = await preparedQuery<EventPairRow>(tx, 'rx_fanout_events', PARTNER_EVENT_PAIRS_SQL, [
+      const [row] = await preparedQuery<EventNoticesRow>(tx, 'rx_fanout_event_notices', PARTNER_EVENT_NOTICES_SQL, [
         deliverable.map((e) => e.id),
         deliverable.map((e) => e.subject),
         deliverable.map((e) => e.targetEventId),
       ]);
-      await enqueueNotices(tx, rows.map((r) => notice(r, r.id, PARTNER_EVENT_URI[r.type], partnerEventClaims(deliverableOf(r), r.aud, r.full_access))));
-      for (const r of rows) if (r.owner !== r.issuer) disclose(disclosures, r.issuer, r.owner, r.jti, 'delivered');
+      for (const [issuer, receiver, jti] of row.disclosed) disclose(disclosures, issuer, receiver, jti, 'delivered');
     }
     await this.recordDisclosures(tx, disclosures);
   }
@@ -119,7 +104,7 @@ export class FanoutService implements OnModuleInit {
     const notices: NewNotice[] = [];
     const disclosures = this.pending.get(tx) ?? new Map();
     for (const r of rows) {
-      for (const n of tierChangeClaims(changes[r.ord], r.events_requested, r.aud, r.txn)) notices.push(notice(r, null, n.eventType, n.claims));
+      for (const n of tierChangeClaims(changes[r.ord], r.events_requested, r.aud, r.txn)) notices.push(notice(r, n.eventType, n.claims));
       if (r.txn && r.txn_issuer && r.txn_issuer !== r.owner) disclose(disclosures, r.txn_issuer, r.owner, r.txn, 'tierTxns');
     }
     await enqueueNotices(tx, notices);
@@ -140,23 +125,16 @@ export class FanoutService implements OnModuleInit {
   }
 }
 
-function notice(r: StreamCols, eventId: string | null, eventType: string, claims: NoticeClaims): NewNotice {
+/** A tier-change notice for one stream (partner events are written by their one statement). */
+function notice(r: StreamCols, eventType: string, claims: NoticeClaims): NewNotice {
   return {
     streamId: r.stream_id,
     receiver: r.owner,
-    eventId,
+    eventId: null,
     eventType,
     payload: claims as unknown as Record<string, unknown>,
     state: r.status === StreamStatus.PAUSED ? DeliveryState.HELD : DeliveryState.PENDING,
     push: r.delivery_method === PUSH_METHOD,
-  };
-}
-
-function deliverableOf(r: EventPairRow): DeliverableEvent {
-  return {
-    id: r.id, issuer: r.issuer, jti: r.jti, subject: r.subject, type: r.type, category: r.category, action: r.action, score: r.score, confidence: r.confidence,
-    reasonCodes: r.reason_codes, distribution: r.distribution, observedAt: r.observed_at, effectiveAt: r.effective_at, expiresAt: r.expires_at,
-    evidence: r.evidence, token: r.token, targetJti: r.target_jti, details: r.details,
   };
 }
 

@@ -1,4 +1,4 @@
-import { CAEP_RISK_LEVEL_URI, caepLevelOf, DeliverableEvent, FANOUT_EVENT_TYPES, partnerEventClaims, TIER_CHANGED_URI, tierChangeClaims } from './notice-payload';
+import { awaitsEventClaims, CAEP_RISK_LEVEL_URI, caepLevelOf, DeliverableEvent, FANOUT_EVENT_TYPES, partnerEventClaims, TIER_CHANGED_URI, tierChangeClaims } from './notice-payload';
 
 const at = (s: number) => new Date(s * 1000);
 const SUBJECT = 'v1:subject-0001';
@@ -58,6 +58,12 @@ describe('notice payload (profile section 5)', () => {
     expect(lift.events['urn:risk-exchange:event:flag-lifted']).toEqual({ flag_jti: 'g1', legal_request_id: 'req-1', issuer: '@gateway', event_id: '11111111-1111-4111-8111-111111111111' });
     // A partner flag with the same details: nothing copied.
     expect(partnerEventClaims(event({ ...flag, details: order }), 'aud-1', false).events['urn:risk-exchange:event:account-flag']).toEqual({ action: 'freeze', distribution: 'consortium', issuer: 'bank-a', event_id: '11111111-1111-4111-8111-111111111111' });
+  });
+
+  it('tells a stored partner event notice (no `events` yet: built at signing) from one stored whole', () => {
+    expect(awaitsEventClaims({ aud: 'aud-1', sub_id: { format: 'opaque', id: SUBJECT }, txn: 's1' })).toBe(true);
+    expect(awaitsEventClaims(partnerEventClaims(event(), 'aud-1', false) as unknown as Record<string, unknown>)).toBe(false);
+    expect(awaitsEventClaims({ aud: 'aud-1', events: { [TIER_CHANGED_URI]: {} } })).toBe(false);
   });
 
   it('maps tiers to CAEP levels as the profile says, and refuses an unknown tier', () => {

@@ -1,5 +1,7 @@
 // The claims of a delivered SET (profile section 5), except iss/iat/jti which the signer adds.
-// Pure: no Nest, no TypeORM. Masking is the one policy of sharing/masking.ts.
+// Pure: no Nest, no TypeORM. Masking is the one policy of sharing/masking.ts. A partner event's
+// notice is stored without `events` (`awaitsEventClaims`) and completed by the signer at first send with
+// `partnerEventClaims`, from the stored event and the receiver's access at that moment.
 import { GATEWAY_ISSUER_ID } from '../../events/gateway-issuer';
 import { maskEvent } from '../../sharing/masking';
 
@@ -38,7 +40,7 @@ export function caepLevelOf(tier: string): CaepLevel {
   }
 }
 
-/** A stored partner event as the fan-out query answers it, with what the receiver may see. */
+/** A stored partner event as the signer reads it at first send, with what the receiver may see. */
 export interface DeliverableEvent {
   id: string;
   issuer: string;
@@ -62,7 +64,7 @@ export interface DeliverableEvent {
   details: Record<string, unknown> | null;
 }
 
-/** Claims of a notice: what `delivery.payload` holds. */
+/** Claims of a notice: what `delivery.payload` holds (a partner event's: without `events`, see below). */
 export interface NoticeClaims {
   aud: string;
   sub_id: { format: 'opaque'; id: string };
@@ -121,6 +123,18 @@ export function partnerEventClaims(e: DeliverableEvent, aud: string, fullAccess:
   fields.event_id = e.id;
   fields.original_token = v.token;
   return { aud, sub_id: { format: 'opaque', id: e.subject }, txn: e.jti, events: { [PARTNER_EVENT_URI[e.type]]: present(fields) } };
+}
+
+/**
+ * A partner event's notice as the publishing transaction stores it: `aud`, `sub_id` and `txn`
+ * (the pull methods read the last two), no `events`. The fan-out writes exactly these members in
+ * SQL (fanout.sql.ts); the signer recognises such a notice by the missing `events` and builds the
+ * member from the stored event when it first signs the notice (`partnerEventClaims`). Events are
+ * immutable, so only access can differ between the two moments, and the later one is what counts.
+ * Answers whether a delivery's payload is such a notice.
+ */
+export function awaitsEventClaims(payload: Record<string, unknown>): boolean {
+  return payload.events === undefined;
 }
 
 /** A tier change of a subject's merged score (scoring's ScoreHistory row). */
