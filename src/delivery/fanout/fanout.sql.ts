@@ -1,6 +1,7 @@
 // The fan-out's statements, one each per publishing batch: the notices of stored events (chosen,
-// built and written in one statement), and who receives which tier change. Visibility comes from sharing/visibility.ts, with the viewer
-// being each candidate stream's owner (a column, not a parameter). Arrays are answered as JSON:
+// built and written in one statement), and who receives which tier change. Visibility comes from
+// sharing/visibility.ts, with the viewer being each candidate stream's owner (a column, not a
+// parameter). Arrays are answered as JSON:
 // the driver parses JSON natively, and PostgreSQL array text with a much slower JavaScript parser.
 // Pure strings.
 import { sharingKindSql, visibleEvent, ViewerRefs } from '../../sharing/visibility';
@@ -27,8 +28,8 @@ const EVENT_URI_SQL = `CASE e.type ${Object.entries(PARTNER_EVENT_URI).map(([t, 
  * signer builds the event's member from the stored event at first send, masked by the receiver's
  * access at that moment (notice-signer.ts). So the publishing transaction neither decides full
  * access nor copies the event (its bulky token and evidence above all) into every row, and a grant
- * revoked before the first send takes effect. Answers one row: `disclosed`, [issuer, receiver, jti] of each notice to a stream
- * of another partner than the issuer (the transparency entry).
+ * revoked before the first send takes effect. Answers one row: `disclosed`, [issuer, receiver,
+ * jti] of each notice to a stream of another partner than the issuer (the transparency entry).
  */
 export const PARTNER_EVENT_NOTICES_SQL = enqueueSelectedSql(
   `WITH x AS (SELECT * FROM unnest($1::uuid[], $2::varchar[], $3::uuid[]) AS x(event_id, subject, target)),

@@ -1,7 +1,7 @@
 // The claims of a delivered SET (profile section 5), except iss/iat/jti which the signer adds.
 // Pure: no Nest, no TypeORM. Masking is the one policy of sharing/masking.ts. A partner event's
-// notice is stored without `events` (`awaitsEventClaims`) and completed by the signer at first send with
-// `partnerEventClaims`, from the stored event and the receiver's access at that moment.
+// notice is stored without `events` (`awaitsEventClaims`) and completed by the signer at first
+// send with `partnerEventClaims`, from the stored event and the receiver's access at that moment.
 import { GATEWAY_ISSUER_ID } from '../../events/gateway-issuer';
 import { maskEvent } from '../../sharing/masking';
 
