@@ -5,6 +5,7 @@
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
 import { DataSource } from 'typeorm';
 import { TestDatabase, TestGateway } from './support/app';
+import { answer, TestReceiver } from './support/receiver';
 import { assertion, TestKey } from './support/keys';
 import { signal } from './support/sets';
 
@@ -24,7 +25,7 @@ describe('delivery: full access is decided when a notice is first signed (e2e)',
 
   beforeAll(async () => {
     db = await TestDatabase.create();
-    gw = await TestGateway.start(db, { AUDIT_CHECKPOINT_SECONDS: '0' });
+    gw = await TestGateway.start(db, { AUDIT_CHECKPOINT_SECONDS: '0', ALLOW_INSECURE_PUSH: 'true', PUSH_SCAN_INTERVAL_MS: '50' });
     ds = gw.app.get(DataSource);
     for (const [id, kind] of [['bank-a', 'BANK'], ['shop-b', 'ECOMMERCE']]) keys[id] = await gw.registerPartner(id, kind);
     jwks = createLocalJWKSet((await (await fetch(`${gw.url}/.well-known/jwks.json`)).json()) as JSONWebKeySet);
@@ -133,5 +134,37 @@ describe('delivery: full access is decided when a notice is first signed (e2e)',
     expect(sets).toHaveLength(1);
     expect(sets[0].txn).toBe('granted-3');
     expect(sets[0].events[SIGNAL]).toMatchObject({ event_id: eventId, reason_codes: ['burst_large_txn'], evidence: { txn_count: 14 }, original_token: token });
+  });
+  it('withdraws a never-sent push notice whose event was purged, without counting it against the stream; the next one is pushed', async () => {
+    const receiver = await TestReceiver.start(answer(202));
+    try {
+      const made = await ssf('shop-b', 'POST', '/ssf/streams', { events_requested: [SIGNAL], delivery: { method: 'urn:ietf:rfc:8935', endpoint_url: receiver.url() } });
+      expect(made.status).toBe(201);
+      const push = made.body.stream_id as string;
+      expect((await ssf('shop-b', 'POST', '/ssf/subjects:add', { stream_id: push, subject: { format: 'opaque', id: SUBJECT } })).status).toBe(200);
+      expect((await ssf('shop-b', 'POST', '/ssf/status', { stream_id: push, status: 'paused' })).status).toBe(200);
+      const consortium = async (jti: string) => {
+        const res = await gw.as('bank-a', keys['bank-a'], PUBLISH, { t: [await signal(keys['bank-a'], 'bank-a', { distribution: 'consortium' }, { jti, subject: SUBJECT })] });
+        expect(res.data!.publishEvents[0]).toMatchObject({ status: 'ACCEPTED' });
+        return res.data!.publishEvents[0].eventId as string;
+      };
+      const purged = await consortium('purged-1');
+      expect(await ds.query(`SELECT state FROM delivery WHERE stream_id = $1 AND event_id = $2`, [push, purged])).toEqual([{ state: 'HELD' }]);
+      await ds.query(`DELETE FROM event WHERE id = $1`, [purged]); // as the retention purge would, before the notice was ever sent
+      expect((await ssf('shop-b', 'POST', '/ssf/status', { stream_id: push, status: 'enabled' })).status).toBe(200);
+      const until = Date.now() + 5000;
+      while (Date.now() < until && (await ds.query(`SELECT 1 FROM delivery WHERE stream_id = $1 AND event_id = $2`, [push, purged])).length) await new Promise((r) => setTimeout(r, 50));
+      expect(await ds.query(`SELECT id FROM delivery WHERE stream_id = $1 AND event_id = $2`, [push, purged])).toEqual([]);
+      expect(receiver.received).toEqual([]);
+      expect(await ds.query(`SELECT consecutive_failures, status FROM ssf_stream WHERE id = $1`, [push])).toEqual([{ consecutive_failures: 0, status: 'enabled' }]);
+      // A fresh notice on the same stream is pushed at once.
+      const kept = await consortium('kept-1');
+      while (Date.now() < until + 5000 && !receiver.received.length) await new Promise((r) => setTimeout(r, 50));
+      expect(receiver.received).toHaveLength(1);
+      const { payload } = await jwtVerify(receiver.received[0].body, jwks, { issuer: gw.config.issuer, audience: 'shop-b', typ: 'secevent+jwt' });
+      expect((payload.events as Record<string, any>)[SIGNAL].event_id).toBe(kept);
+    } finally {
+      await receiver.close();
+    }
   });
 });

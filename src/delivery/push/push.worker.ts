@@ -140,6 +140,9 @@ export class PushWorker implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private async deliver(c: ClaimedDelivery, target: PushTarget | undefined, token: string | Error | undefined): Promise<void> {
+    // No token and no error: the signer withdrew the notice (its event was purged before it was ever
+    // sent; NoticeSigner deletes such a row). Nothing was attempted, so nothing counts against the stream.
+    if (token === undefined && target) return;
     let outcome: PushOutcome;
     if (!target?.endpointUrl || !token || token instanceof Error) {
       const error = token instanceof Error ? token.message : !target ? 'the stream is gone' : !target.endpointUrl ? 'the stream has no endpoint_url' : 'the SET was not signed';
