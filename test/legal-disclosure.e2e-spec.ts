@@ -216,7 +216,12 @@ describe('legal disclosure: access, audit, notices, package (e2e)', () => {
     fs.writeFileSync(pkgFile, pkg.jws);
     const jwksFile = path.join(db.dataDir, 'gateway-jwks.json');
     fs.writeFileSync(jwksFile, await (await fetch(`${gw.url}/.well-known/jwks.json`)).text());
-    const own = await runCli(['legal', 'verify-package', pkgFile]);
+    // The keys a package carries prove nothing about who made it: without a key obtained from the
+    // gateway (or an explicit opt-out) the origin is unverified and the exit code says so.
+    const unpinned = await runCli(['legal', 'verify-package', pkgFile]);
+    expect(unpinned.status).toBe(1);
+    expect(unpinned.stderr).toContain('error: the package does not verify: origin not verified: the package was checked only with the gateway key it carries');
+    const own = await runCli(['legal', 'verify-package', pkgFile, '--trust-embedded-keys']);
     expect(own.stderr).toBe('');
     expect(own.status).toBe(0);
     expect(own.stdout).toContain('gateway signature: OK');
@@ -228,6 +233,12 @@ describe('legal disclosure: access, audit, notices, package (e2e)', () => {
     const given = await runCli(['legal', 'verify-package', pkgFile, '--gateway-jwks', jwksFile, '--json']);
     expect(given.status).toBe(0);
     expect(given.json).toMatchObject({ ok: true, gateway: { ok: true, keysFrom: 'given' }, problems: [] });
+    const thumbprint = given.json.gateway.thumbprint as string;
+    expect(thumbprint).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const wrongPin = await runCli(['legal', 'verify-package', pkgFile, '--gateway-thumbprint', 'A'.repeat(43)]);
+    expect(wrongPin.status).toBe(1);
+    expect(wrongPin.stderr).toContain(`origin not verified: the package is signed by gateway key ${thumbprint}, not by the pinned ${'A'.repeat(43)}`);
+    expect((await runCli(['legal', 'verify-package', pkgFile, '--gateway-thumbprint', thumbprint])).status).toBe(0);
   });
 
   it('fails the package (exit 1) when one byte of one partner token changes, naming that token', async () => {
@@ -241,7 +252,8 @@ describe('legal disclosure: access, audit, notices, package (e2e)', () => {
     // As changed in transit: the gateway signature fails too, and the token is named.
     const changed = path.join(db.dataDir, 'changed.jws');
     fs.writeFileSync(changed, `${h}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}.${pkg.jws.split('.')[2]}`);
-    const inTransit = await runCli(['legal', 'verify-package', changed]);
+    const jwksFile = path.join(db.dataDir, 'gateway-jwks.json');
+    const inTransit = await runCli(['legal', 'verify-package', changed, '--gateway-jwks', jwksFile]);
     expect(inTransit.status).toBe(1);
     expect(inTransit.stdout).toContain('gateway signature: FAILED');
     expect(inTransit.stdout).toContain(line);
@@ -249,7 +261,7 @@ describe('legal disclosure: access, audit, notices, package (e2e)', () => {
     const gatewayJwk = JSON.parse(fs.readFileSync(path.join(db.dataDir, 'gateway-key.jwk'), 'utf8'));
     const resigned = await new CompactSign(new TextEncoder().encode(JSON.stringify(payload))).setProtectedHeader(JSON.parse(Buffer.from(h, 'base64url').toString('utf8'))).sign(await importJWK(gatewayJwk, 'EdDSA'));
     fs.writeFileSync(changed, resigned);
-    const forged = await runCli(['legal', 'verify-package', changed]);
+    const forged = await runCli(['legal', 'verify-package', changed, '--gateway-jwks', jwksFile]);
     expect(forged.status).toBe(1);
     expect(forged.stdout).toContain('gateway signature: OK');
     expect(forged.stdout).toContain(line);
@@ -260,7 +272,7 @@ describe('legal disclosure: access, audit, notices, package (e2e)', () => {
     expect((await runCli(['legal', 'verify-package', path.join(db.dataDir, 'missing.jws')])).status).toBe(2);
     fs.writeFileSync(changed, 'not a package');
     expect((await runCli(['legal', 'verify-package', changed])).status).toBe(2);
-    expect((await runCli(['legal', 'verify-package', pkgFile])).status).toBe(0);
+    expect((await runCli(['legal', 'verify-package', pkgFile, '--gateway-jwks', jwksFile])).status).toBe(0);
   });
 
   it('issues the package again while the window is open, audited, without fulfilling twice', async () => {

@@ -73,6 +73,16 @@ export function renderReport(r: PackageReport, gatewayJwksFile?: string): string
   return lines.join('\n') + '\n';
 }
 
+/** Why the package's origin is not established, or null (see the verify-package options). */
+export function originProblem(thumbprint: string | null, o: { gatewayJwks?: string; gatewayThumbprint?: string; trustEmbeddedKeys?: boolean }): string | null {
+  if (o.gatewayJwks) return null;
+  if (o.gatewayThumbprint) {
+    return thumbprint === o.gatewayThumbprint.trim() ? null : `origin not verified: the package is signed by gateway key ${thumbprint ?? '(none)'}, not by the pinned ${o.gatewayThumbprint.trim()}`;
+  }
+  if (o.trustEmbeddedKeys) return null;
+  return 'origin not verified: the package was checked only with the gateway key it carries (anyone can make such a package); pass --gateway-jwks FILE (the gateway\'s /.well-known/jwks.json) or --gateway-thumbprint, or --trust-embedded-keys to check integrity only';
+}
+
 export function registerLegalCommands(program: Command): void {
   const legal = program
     .command('legal')
@@ -82,16 +92,25 @@ export function registerLegalCommands(program: Command): void {
     .command('verify-package')
     .description('verify a disclosure package offline: the gateway signature, the request token and every partner token against the keys it carries; exit 0 when all pass, 1 on any failure, 2 when the input cannot be read')
     .argument('<file>', 'the package (the compact JWS of legalDisclosurePackage.jws, or the saved GraphQL answer)')
-    .option('--gateway-jwks <file>', 'the gateway\'s public JWKS (its /.well-known/jwks.json, saved); without it the package\'s own gateway_jwks is used and the report says so')
+    .option('--gateway-jwks <file>', 'the gateway\'s public JWKS (its /.well-known/jwks.json, saved from the gateway): proves where the package comes from')
+    .option('--gateway-thumbprint <sha256>', 'or: the RFC 7638 thumbprint of the gateway key, obtained from the gateway out of band; the package\'s own gateway key must have it')
+    .option('--trust-embedded-keys', 'check with the package\'s own gateway_jwks and nothing else (integrity only: anyone can make such a package); without this, --gateway-jwks or --gateway-thumbprint, the origin is unverified and the exit code is 1')
     .option('--json', 'print the report as JSON')
     .addHelpText('after', examples(
       'risk-exchange legal verify-package package.jws --gateway-jwks gateway-jwks.json',
       'risk-exchange legal verify-package package.jws --json',
     ))
-    .action(async (file: string, o: { gatewayJwks?: string; json?: boolean }) => {
+    .action(async (file: string, o: { gatewayJwks?: string; gatewayThumbprint?: string; trustEmbeddedKeys?: boolean; json?: boolean }) => {
       const jws = packageFromText(readText(file, 'package'), file);
       const gatewayJwks = o.gatewayJwks ? gatewayKeysFromText(readText(o.gatewayJwks, 'gateway JWKS'), o.gatewayJwks) : undefined;
       const report = await verifyDisclosurePackage(jws, { gatewayJwks });
+      // The keys inside a package prove nothing about who made it: the origin needs a key the
+      // checker got from the gateway itself (its JWKS, or a pinned thumbprint), or an explicit opt-out.
+      const origin = originProblem(report.gateway.thumbprint, o);
+      if (origin) {
+        report.ok = false;
+        report.problems.unshift(origin);
+      }
       if (o.json) printJson({ ok: report.ok, gateway: report.gateway, request: report.payload?.request ? { ...report.payload.request, token: undefined } : null, approvals: report.payload?.approvals ?? [], tokens: report.tokens, problems: report.problems });
       else print(renderReport(report, o.gatewayJwks));
       if (!report.ok) throw new CliError(`the package does not verify: ${report.problems[0]}`, EXIT.refused);
