@@ -8,7 +8,7 @@ import { DataSource } from 'typeorm';
 import { LegalDeadlines, SWEEP_LOCK } from '../src/legal/legal-deadlines';
 import { AddLegalRequests1796004820877 } from '../migrations/1796004820877-AddLegalRequests';
 import { codeOf, GraphQLResponse, TestDatabase, TestGateway } from './support/app';
-import { assertion, TestKey } from './support/keys';
+import { assertion, jwksOf, makeKey, TestKey } from './support/keys';
 import { ISSUER } from './support/oauth';
 import { makeSet, signal, SUBJECT } from './support/sets';
 
@@ -341,5 +341,30 @@ describe('legal-request workflow (e2e)', () => {
     } finally {
       await replica.close();
     }
+  });
+  it('four-eyes between people: no second approval through a key an approver planted on another officer, nor through officers an approver registered', async () => {
+    const ADD_KEY = 'mutation($p: ID!, $j: String!) { addPartnerKey(partnerId: $p, jwk: $j) { id } }';
+    const REGISTER = 'mutation($input: RegisterPartnerInput!) { registerPartner(input: $input) { id } }';
+    keys['officer-3'] = await gw.registerPartner('officer-3', 'OPERATOR');
+    const req = await submit('court-a', 'disclosure', { caseRef: 'CASE-INDEP-1' });
+    expect(ok(await as('officer-1', APPROVE, { i: { id: req.id } })).approveLegalRequest).toMatchObject({ status: 'UNDER_REVIEW', approvals: 1 });
+    // officer-1 adds a key of its own to officer-3 and signs as officer-3 with it: refused, naming why.
+    const planted = await makeKey('officer-3-planted');
+    ok(await as('officer-1', ADD_KEY, { p: 'officer-3', j: JSON.stringify(planted.publicJwk) }));
+    refused(await gw.as('officer-3', planted, APPROVE, { i: { id: req.id } }), 'FORBIDDEN', /^cannot approve: the key officer-3-planted you signed with was added by officer-1, who is a party to this request/);
+    // officer-3 is no longer independent of officer-1 at all, whatever key it uses.
+    refused(await as('officer-3', APPROVE, { i: { id: req.id } }), 'FORBIDDEN', /^cannot approve: officer-1, a party to this request, registered you or added one of your keys/);
+    // Sock puppets: two officers registered by officer-1 cannot make a pair, nor pair with it.
+    for (const id of ['puppet-x', 'puppet-y']) {
+      keys[id] = await makeKey(`${id}-k1`);
+      ok(await as('officer-1', REGISTER, { input: { id, name: `Officer ${id}`, kind: 'OPERATOR', jwks: jwksOf(keys[id]) } }));
+    }
+    refused(await as('puppet-x', APPROVE, { i: { id: req.id } }), 'FORBIDDEN', /^cannot approve: officer-1, a party to this request, registered you/);
+    const other = await submit('court-a', 'disclosure', { caseRef: 'CASE-INDEP-2' });
+    expect(ok(await as('puppet-x', APPROVE, { i: { id: other.id } })).approveLegalRequest.approvals).toBe(1);
+    refused(await as('puppet-y', APPROVE, { i: { id: other.id } }), 'FORBIDDEN', /^cannot approve: officer-1 registered or added keys to both you and puppet-x/);
+    // Independent reviewers still decide (the bootstrap operator registers partners as its job).
+    expect(ok(await as('operator', APPROVE, { i: { id: req.id } })).approveLegalRequest).toMatchObject({ status: 'APPROVED', approvals: 2 });
+    expect(ok(await as('officer-2', APPROVE, { i: { id: other.id } })).approveLegalRequest).toMatchObject({ status: 'APPROVED', approvals: 2 });
   });
 });

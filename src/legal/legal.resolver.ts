@@ -61,7 +61,7 @@ export class LegalResolver {
   @Mutation(() => LegalRequestType, { description: 'Your approval (four-eyes: each reviewer once; never the requester). The approval that reaches approvalsNeeded decides the request (APPROVED) and the gateway carries it out.' })
   @Permissions(Permission.ReviewLegalRequests)
   async approveLegalRequest(@CurrentPartner() caller: AuthenticatedPartner, @Args('input') input: ApproveLegalRequestInput): Promise<LegalRequestType> {
-    return this.queries.byId(await this.legal.approve(caller.id, input.id, input.comment));
+    return this.queries.byId(await this.legal.approve(caller.id, input.id, input.comment, caller.kid));
   }
 
   @Mutation(() => LegalRequestType, { description: 'Rejects an undecided request; the reason is required and reaches the requester.' })

@@ -2,6 +2,8 @@
 // withdraw, ask for a release, and submit a token through the normal ingest. Each operation is one
 // transaction with the request row locked, so two reviewers approving at once are serialised: the
 // second sees the first's approval, and the count is neither lost nor doubled.
+import { OPERATOR_ID } from '../partners/operator-bootstrap.service';
+import { independenceRefusal } from './reviewer-independence';
 import { Injectable } from '@nestjs/common';
 import { decodeJwt } from 'jose';
 import { randomUUID } from 'node:crypto';
@@ -71,7 +73,7 @@ export class LegalService {
    * approval that reaches approvalsNeeded decides it (APPROVED), runs the kind's fulfilment and,
    * when that carries it out at once, makes it FULFILLED, all in this transaction.
    */
-  async approve(reviewer: string, id: string, comment?: string | null): Promise<string> {
+  async approve(reviewer: string, id: string, comment?: string | null, reviewerKid = ''): Promise<string> {
     const rid = requestId(id);
     const note = optionalText('comment', comment, 2048);
     await this.db.transaction(async (tx) => {
@@ -79,7 +81,9 @@ export class LegalService {
       undecidedOnly('approve', request.status);
       if (released) this.assertReleasable(released, 'approve the release');
       const earlier = await this.store.approvers(tx, rid);
-      const refusal = approvalRefusal(reviewer, request.requester, earlier);
+      const refusal =
+        approvalRefusal(reviewer, request.requester, earlier) ??
+        (await independenceRefusal(tx, { reviewer, reviewerKid, requester: request.requester, earlierApprovers: earlier, bootstrapOperator: OPERATOR_ID }));
       if (refusal) throw forbidden(refusal);
       const needed = approvalsNeeded(request.kind, this.store.settings.minApprovals, released?.kind ?? null);
       if (request.status === LegalStatus.SUBMITTED) await this.startImplicitly(tx, request, reviewer, 'approve');
