@@ -199,7 +199,9 @@ describe('legal disclosure: access, audit, notices, package (e2e)', () => {
     expect(await disclosureNotices('court-d')).toEqual([]);
     expect((await as('court-e', TRAIL, { f: { action: 'legal.disclosure.read' } })).data!.myAuditTrail.edges).toEqual([]);
     const history = (await sql.query(`SELECT count(*)::int AS n FROM legal_request_history WHERE request_id = $1 AND action = 'DISCLOSED'`, [request]))[0].n;
-    expect(history).toBe(log.length);
+    // Every read is in the audit log; the history says it was read, at most once an hour.
+    expect(log.length).toBeGreaterThan(1);
+    expect(history).toBe(1);
   });
 
   let pkgFile = '';

@@ -29,7 +29,13 @@ export class DisclosureRecord {
     // The gateway's own events (a freeze flag) concern no partner; the requester is told nothing of its own.
     const issuers = Object.keys(items).filter((i) => i !== GATEWAY_EVENT_ISSUER && i !== request.requester).sort();
     const at = Math.floor(Date.now() / 1000);
-    await this.store.note(tx, request, { actor: request.requester, action: LegalAction.DISCLOSED, details: { read, events: shown.length, issuers: issuers.length, ...extra } }, null);
+    // The request's history says that (and when) it was read, at most once an hour, so a requester
+    // reading page after page cannot grow it without bound; the audit log keeps every read in full.
+    const recent = (await tx.query(
+      `SELECT 1 FROM legal_request_history WHERE request_id = $1 AND action = '${LegalAction.DISCLOSED}' AND at > now() - interval '1 hour' LIMIT 1`,
+      [request.id],
+    )) as unknown[];
+    if (!recent.length) await this.store.note(tx, request, { actor: request.requester, action: LegalAction.DISCLOSED, details: { read, events: shown.length, issuers: issuers.length, ...extra } }, null);
     await enqueuePartnerNotices(
       tx,
       issuers.map((issuer) => ({

@@ -63,7 +63,8 @@ export class DisclosureService {
       const request = await openDisclosureOf(tx, viewer, requestId);
       const qb = disclosedEventsQuery(tx, viewer, requestId).orderBy('e.received_at', 'DESC').addOrderBy('e.id', 'DESC').take(size + 1);
       // Compared in SQL: received_at has microseconds, which a JavaScript Date would drop.
-      if (cursor) qb.andWhere('(e.received_at, e.id) < (SELECT c.received_at, c.id FROM event c WHERE c.id = :cid)', { cid: cursor.id });
+      // The cursor's event is looked up among this subject's events only: another subject's event id reads like a missing one.
+      if (cursor) qb.andWhere('(e.received_at, e.id) < (SELECT c.received_at, c.id FROM event c WHERE c.id = :cid AND c.subject = :csubject)', { cid: cursor.id, csubject: request.subject });
       const rows = await qb.getMany();
       await this.recorder.record(tx, request, 'events', rows.slice(0, size).map((e) => ({ id: e.id, issuer: e.issuer })));
       return pageOf(rows, size, (e) => encodeTimeCursor(e.receivedAt, e.id), toEventType);

@@ -14,8 +14,10 @@ async function key(kid: string, alg: Key['alg'] = 'EdDSA'): Promise<Key> {
   const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true, ...(alg === 'EdDSA' ? { crv: 'Ed25519' } : {}) });
   return { kid, alg, priv: await exportJWK(privateKey), pub: { ...(await exportJWK(publicKey)), kid, alg } };
 }
-async function set(k: Key, iss: string, type: string, o: { iat?: number; subject?: string; typ?: string; jti?: string } = {}): Promise<string> {
-  return new SignJWT({ iss, aud: 'risk-exchange', iat: o.iat ?? 1_800_000_000, jti: o.jti ?? `${iss}-${type}-${Math.random()}`, sub_id: { format: 'opaque', id: o.subject ?? SUBJECT }, events: { [`urn:risk-exchange:event:${type}`]: {} } })
+const ASKED = { kind: 'disclosure', case_reference: 'C-1', authority: 'Court', legal_basis: 'Art. 1' };
+async function set(k: Key, iss: string, type: string, o: { iat?: number; subject?: string; typ?: string; jti?: string; member?: Record<string, unknown> } = {}): Promise<string> {
+  const member = o.member ?? (type === 'legal-request' ? ASKED : {});
+  return new SignJWT({ iss, aud: 'risk-exchange', iat: o.iat ?? 1_800_000_000, jti: o.jti ?? `${iss}-${type}-${Math.random()}`, sub_id: { format: 'opaque', id: o.subject ?? SUBJECT }, events: { [`urn:risk-exchange:event:${type}`]: member } })
     .setProtectedHeader({ alg: k.alg, kid: k.kid, typ: o.typ ?? 'secevent+jwt' })
     .sign(await importJWK(k.priv, k.alg));
 }
@@ -113,7 +115,7 @@ describe('disclosure package', () => {
     const jws = await sign(payload());
     const [h, , s] = jws.split('.');
     const changed = payload();
-    changed.request.case_reference = 'C-2';
+    changed.approvals[0].comment = 'approved without reading it'; // not in any partner token: only the gateway signature covers it
     const r = await verifyDisclosurePackage(`${h}.${Buffer.from(JSON.stringify(changed)).toString('base64url')}.${s}`);
     expect(r.ok).toBe(false);
     expect(r.gateway).toMatchObject({ ok: false, detail: 'the signature does not verify with gateway key "gw-1"' });
@@ -161,6 +163,19 @@ describe('disclosure package', () => {
     const r = await verifyDisclosurePackage(await sign(payload({ events: [{ issuer: 'bank-a', event_id: 'e1', token: jwt }] })));
     expect(r.tokens[1]).toMatchObject({ ok: false, detail: 'typ is "JWT", expected "secevent+jwt"' });
     expect(r.tokens[0].ok).toBe(true);
+  });
+
+  it('fails a request token that does not say what the package reports (another case, or not a disclosure), naming the difference', async () => {
+    for (const [member, problem] of [
+      [{ ...ASKED, case_reference: 'REAL-CASE' }, 'its case_reference is "REAL-CASE", but the package reports "C-1"'],
+      [{ ...ASKED, kind: 'freeze' }, 'it asks for "freeze", not a disclosure'],
+    ] as const) {
+      const request = await set(court, 'court-d', 'legal-request', { member });
+      const bad = await verifyDisclosurePackage(await sign({ ...payload(), request: { ...payload().request, token: request } }));
+      expect(bad.ok).toBe(false);
+      expect(bad.tokens.find((t) => t.role === 'request')!.detail).toBe(`the court's signed request does not match the package: ${problem}`);
+    }
+    expect((await verifyDisclosurePackage(await sign(payload()))).ok).toBe(true);
   });
 
   it('says what is wrong with input that is not a package', async () => {

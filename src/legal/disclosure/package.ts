@@ -180,7 +180,7 @@ export async function verifyDisclosurePackage(jws: string, o: { gatewayJwks?: JW
   report.gateway = { ...(await checkGatewaySignature(jws, gatewayKeys)), keysFrom: report.gateway.keysFrom };
   if (!report.gateway.ok) report.problems.push(`gateway signature: ${report.gateway.detail}`);
   const ctx = { subject: p.request.subject, keys: p.keys, gatewayKeys, gatewayIssuer: p.iss };
-  report.tokens.push(await checkPartnerToken({ role: 'request', issuer: p.request.requester, eventId: p.request.id, token: p.request.token }, ctx));
+  report.tokens.push(await checkPartnerToken({ role: 'request', issuer: p.request.requester, eventId: p.request.id, token: p.request.token }, { ...ctx, request: p.request }));
   for (const e of p.events) report.tokens.push(await checkPartnerToken({ role: 'event', issuer: e.issuer, eventId: e.event_id, token: e.token }, ctx));
   for (const t of report.tokens) if (!t.ok) report.problems.push(`${describeToken(t)}: ${t.detail}`);
   report.ok = report.problems.length === 0;
@@ -230,6 +230,22 @@ interface TokenContext {
   keys: PackageKey[];
   gatewayKeys: JWK[];
   gatewayIssuer: string;
+  /** What the package says the court asked: its signed request token must say the same. */
+  request?: { case_reference: string; authority: string; legal_basis: string };
+}
+
+const LEGAL_REQUEST_URI = 'urn:risk-exchange:event:legal-request';
+
+/** Why the court's signed legal-request token does not say what the package reports, or null. */
+function requestClaimsProblem(claims: Json, request: NonNullable<TokenContext['request']>): string | null {
+  const events = isObject(claims.events) ? claims.events : {};
+  const asked = events[LEGAL_REQUEST_URI];
+  if (!isObject(asked)) return `it is not a ${LEGAL_REQUEST_URI} token`;
+  if (asked.kind !== 'disclosure') return `it asks for "${String(asked.kind)}", not a disclosure`;
+  for (const field of ['case_reference', 'authority', 'legal_basis'] as const) {
+    if (asked[field] !== request[field]) return `its ${field} is "${String(asked[field])}", but the package reports "${request[field]}"`;
+  }
+  return null;
 }
 
 /**
@@ -279,6 +295,10 @@ export async function checkPartnerToken(t: { role: 'request' | 'event'; issuer: 
   const sub = isObject(claims.sub_id) ? claims.sub_id.id : undefined;
   if (sub !== ctx.subject) return fail(`sub_id is "${String(sub)}", not the disclosed subject`);
   if (typeof claims.iat !== 'number') return fail('iat is missing');
+  if (t.role === 'request' && ctx.request) {
+    const mismatch = requestClaimsProblem(claims, ctx.request);
+    if (mismatch) return fail(`the court's signed request does not match the package: ${mismatch}`);
+  }
   if (key.revoked_at !== null && key.revoked_at <= claims.iat) {
     return fail(`the key "${kid}" of ${t.issuer} was revoked at ${new Date(key.revoked_at * 1000).toISOString()}, before the token's iat ${new Date(claims.iat * 1000).toISOString()}`);
   }
