@@ -267,7 +267,10 @@ describe('legal-request workflow (e2e)', () => {
   });
 
   it('every transition is in the audit log and in the requester\'s own audit trail', async () => {
-    const log = ok(await gw.asOperator(AUDIT, { f: { target: ids.d1 } })).auditLog.edges.map((e: any) => ({ ...e.node, details: JSON.parse(e.node.details) }));
+    const all = ok(await gw.asOperator(AUDIT, { f: { target: ids.d1 } })).auditLog.edges.map((e: any) => ({ ...e.node, details: JSON.parse(e.node.details) }));
+    // Reviewers' reads of the request are audited too (legal.read, concerning the requester); the transitions are the rest.
+    expect(all.filter((e: any) => e.action === 'legal.read').map((e: any) => e.actor)).toContain('officer-1');
+    const log = all.filter((e: any) => e.action !== 'legal.read');
     const done = log.filter((e: any) => e.details.outcome === 'ok').map((e: any) => `${e.action}:${e.actor}:${e.details.action ?? 'submitted'}`).reverse();
     expect(done).toEqual([
       'legal.submit:system:submitted', 'legal.review:officer-1:REVIEW_STARTED', 'legal.review:officer-1:APPROVAL', 'legal.review:officer-2:APPROVAL',
@@ -277,7 +280,7 @@ describe('legal-request workflow (e2e)', () => {
     const refusals = log.filter((e: any) => e.details.outcome !== 'ok').map((e: any) => e.actor).sort();
     expect(refusals).toEqual(['bank-x', 'bank-x', 'bank-x', 'court-a', 'officer-1', 'operator']);
     const trail = ok(await as('court-a', TRAIL, { f: { target: ids.d1 } })).myAuditTrail.edges.map((e: any) => `${e.node.action}:${e.node.actor}`);
-    expect(trail).toEqual(expect.arrayContaining(['legal.submit:system', 'legal.review:officer-1', 'legal.review:officer-2', 'legal.deadline:system']));
+    expect(trail).toEqual(expect.arrayContaining(['legal.submit:system', 'legal.review:officer-1', 'legal.review:officer-2', 'legal.deadline:system', 'legal.read:officer-1']));
     expect(trail.length).toBeGreaterThanOrEqual(done.length);
     const others = ok(await gw.asOperator(AUDIT, { f: { target: ids.d3 } })).auditLog.edges.map((e: any) => e.node.action);
     expect(others).toContain('legal.review');

@@ -44,6 +44,8 @@ export enum AuditAction {
   LegalRelease = 'legal.release',
   /** A requester read what a disclosure opened (concerns: every issuer whose events it saw). */
   LegalDisclosureRead = 'legal.disclosure.read',
+  /** A reviewer read legal requests (the queue, or one request): concerns each requester shown. */
+  LegalRead = 'legal.read',
 }
 
 export const SYSTEM_ACTOR = 'system';

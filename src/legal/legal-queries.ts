@@ -3,6 +3,8 @@
 // exactly like a missing one. Nodes carry their full history, loaded in one query per page.
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { AuditAction } from '../audit/audit.actions';
+import { AuditService } from '../audit/audit.service';
 import { kindHas, Permission } from '../auth/permissions';
 import type { AuthenticatedPartner } from '../auth/authenticated-partner';
 import { badInput, notFound } from '../common/errors';
@@ -45,7 +47,20 @@ export class LegalQueries {
   constructor(
     private readonly db: DataSource,
     private readonly store: LegalRequestsStore,
+    private readonly audit: AuditService,
   ) {}
+
+  /**
+   * A reviewer's read of requests (the court's token, justification and subject) is audited, and
+   * each requester sees it in its own trail; a requester reading its own requests is not.
+   */
+  private async auditReviewerRead(caller: AuthenticatedPartner, shown: Array<{ id: string; requester: string }>, read: 'queue' | 'request'): Promise<void> {
+    const others = shown.filter((r) => r.requester !== caller.id);
+    if (!others.length) return;
+    const items: Record<string, string[]> = {};
+    for (const r of others) (items[r.requester] ??= []).push(r.id);
+    await this.audit.record({ actor: caller.id, action: AuditAction.LegalRead, target: others.length === 1 ? others[0].id : null, details: { outcome: 'ok', read, items }, concerns: Object.keys(items).sort() });
+  }
 
   /** The caller's own requests, newest first. */
   myRequests(caller: AuthenticatedPartner, filter: MyLegalRequestsFilter | null | undefined, first?: number | null, after?: string | null): Promise<LegalRequestConnection> {
@@ -57,7 +72,7 @@ export class LegalQueries {
   }
 
   /** The review queue: by default the undecided requests, oldest first. */
-  reviewQueue(filter: LegalReviewQueueFilter | null | undefined, first?: number | null, after?: string | null): Promise<LegalRequestConnection> {
+  async reviewQueue(caller: AuthenticatedPartner, filter: LegalReviewQueueFilter | null | undefined, first?: number | null, after?: string | null): Promise<LegalRequestConnection> {
     const where = new Where();
     const statuses = enumList('status', filter?.status, LegalStatus) ?? [...UNDECIDED];
     where.add((p) => `r.status = ANY(${p(statuses)}::varchar[])`);
@@ -73,7 +88,9 @@ export class LegalQueries {
       if (!filter.subject || filter.subject.length > 256) throw badInput('subject must be 1 to 256 characters');
       where.add((p) => `r.subject = ${p(filter.subject)}`);
     }
-    return this.page(where, 'ASC', first, after);
+    const page = await this.page(where, 'ASC', first, after);
+    await this.auditReviewerRead(caller, page.edges.map((e) => e.node), 'queue');
+    return page;
   }
 
   /** One request: its requester's, or any to a reviewer; otherwise NOT_FOUND like a missing one. */
@@ -84,6 +101,7 @@ export class LegalQueries {
     if (!kindHas(caller.kind, Permission.ReviewLegalRequests)) where.add((p) => `r.requester = ${p(caller.id)}`);
     const rows = (await this.db.query(`SELECT ${COLUMNS} FROM legal_request r ${where.sql}`, where.params)) as LegalRequest[];
     if (!rows.length) throw notFound(`legal request ${rid} not found`);
+    await this.auditReviewerRead(caller, rows, 'request');
     return (await this.nodes(rows))[0];
   }
 

@@ -45,11 +45,12 @@ export class LegalResolver {
   @Query(() => LegalRequestConnection, { description: 'The reviewers\' queue, oldest first; by default the undecided requests (SUBMITTED, UNDER_REVIEW).' })
   @Permissions(Permission.ReviewLegalRequests)
   legalReviewQueue(
+    @CurrentPartner() caller: AuthenticatedPartner,
     @Args('filter', { type: () => LegalReviewQueueFilter, nullable: true }) filter?: LegalReviewQueueFilter,
     @Args('first', FIRST) first?: number,
     @Args('after', AFTER) after?: string,
   ): Promise<LegalRequestConnection> {
-    return this.queries.reviewQueue(filter, first, after);
+    return this.queries.reviewQueue(caller, filter, first, after);
   }
 
   @Mutation(() => LegalRequestType, { description: 'Takes a SUBMITTED request into review (UNDER_REVIEW).' })
