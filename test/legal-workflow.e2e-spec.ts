@@ -261,7 +261,7 @@ describe('legal-request workflow (e2e)', () => {
     expect(ok(await as('officer-1', APPROVE, { i: { id: ids.p1 } })).approveLegalRequest).toMatchObject({ status: 'FULFILLED' });
     const release = ok(await as('court-a', RELEASE, { i: { requestId: ids.p1, justification: 'trial concluded' } })).requestLegalRelease;
     const [p1] = await sql.query('SELECT token FROM legal_request WHERE id = $1', [ids.p1]);
-    expect(release).toMatchObject({ kind: 'RELEASE', status: 'SUBMITTED', releases: ids.p1, subject: SUBJECT, token: p1.token, approvalsNeeded: 1 });
+    expect(release).toMatchObject({ kind: 'RELEASE', status: 'SUBMITTED', releases: ids.p1, subject: SUBJECT, token: p1.token, approvalsNeeded: 2 });
     refused(await as('court-a', RELEASE, { i: { requestId: ids.p1, justification: 'again' } }), 'CONFLICT', new RegExp(`release ${release.id} of this request is already pending`));
     ids.r1 = release.id;
   });

@@ -49,7 +49,7 @@ describe('approvals', () => {
     expect(approvalsNeeded(LegalKind.FREEZE, 3)).toBe(3);
     expect(approvalsNeeded(LegalKind.PRESERVATION, 3)).toBe(1);
     expect(approvalsNeeded(LegalKind.RELEASE, 3, LegalKind.FREEZE)).toBe(3);
-    expect(approvalsNeeded(LegalKind.RELEASE, 3, LegalKind.PRESERVATION)).toBe(1);
+    expect(approvalsNeeded(LegalKind.RELEASE, 3, LegalKind.PRESERVATION)).toBe(3); // ending a hold lets retention purge: four eyes
   });
 
   it('four-eyes: the requester never approves, nobody approves twice; a distinct reviewer may', () => {

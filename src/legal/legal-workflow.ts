@@ -60,12 +60,13 @@ export function transitionRefusal(operation: string, from: LegalStatus, to: Lega
 
 /**
  * Approvals from distinct reviewers a kind needs: DISCLOSURE and FREEZE (and the release of a
- * freeze) need `minApprovals` (LEGAL_MIN_APPROVALS, four-eyes); a PRESERVATION (and its release)
- * only keeps data, and needs one.
+ * freeze) need `minApprovals` (LEGAL_MIN_APPROVALS, four-eyes); a PRESERVATION only keeps data,
+ * and needs one, while its release (after which retention may purge the evidence) needs four eyes.
  */
-export function approvalsNeeded(kind: LegalKind, minApprovals: number, releasedKind: LegalKind | null = null): number {
-  const effective = kind === LegalKind.RELEASE ? releasedKind : kind;
-  return effective === LegalKind.PRESERVATION ? 1 : minApprovals;
+export function approvalsNeeded(kind: LegalKind, minApprovals: number, _releasedKind: LegalKind | null = null): number {
+  // Keeping data needs one approval; everything else, a release of a preservation included (it lets
+  // retention purge the evidence), needs four eyes.
+  return kind === LegalKind.PRESERVATION ? 1 : minApprovals;
 }
 
 /** Why this reviewer may not approve, or null: the requester never approves its own request; nobody approves twice. */
