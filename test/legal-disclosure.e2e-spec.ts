@@ -293,4 +293,24 @@ describe('legal disclosure: access, audit, notices, package (e2e)', () => {
     await sql.query(`UPDATE legal_request SET access_until = now() + interval '1 hour' WHERE id = $1`, [request]);
     expect((await as('court-d', EVENTS, { r: request, first: 1 })).data!.disclosedEvents.edges).toHaveLength(1);
   });
+  it('refuses a package over the cap with a clear error, and packages the subject again once it is within it', async () => {
+    const BIG = 'v1:disclosure-cap-subject-0001';
+    const [big] = await publish('court-d', [await makeSet(keys['court-d'], 'court-d', 'legal-request', legal('CASE-CAP-1'), { subject: BIG, jti: 'court-d-cap' })]);
+    expect(await approveByReviewers(gw, big, [{ id: 'operator', key: gw.operatorKey }, { id: 'officer-2', key: keys['officer-2'] }])).toBe('APPROVED');
+    // 501 copies of one stored bank event about BIG (rows as the ingest stores them; only the cap is under test).
+    const [model] = await sql.query(`SELECT * FROM event WHERE issuer = 'bank-a' AND type = 'RISK_SIGNAL' LIMIT 1`);
+    await sql.query(
+      `INSERT INTO event (id, issuer, jti, kid, subject, type, category, score, confidence, distribution, grant_category, issued_at, token, received_at, status)
+       SELECT gen_random_uuid(), issuer, 'cap-' || g, kid, $2, type, category, score, confidence, distribution, grant_category, issued_at, token, now(), status
+       FROM event, generate_series(1, 501) g WHERE id = $1`,
+      [model.id, BIG],
+    );
+    const refused = await as('court-d', PACKAGE, { r: big });
+    expect(codeOf(refused)).toBe('BAD_USER_INPUT');
+    expect(refused.errors![0].message).toBe('the subject has more than 500 disclosed events; a disclosure package holds at most 500 (read them page by page with disclosedEvents)');
+    await sql.query(`DELETE FROM event WHERE subject = $1 AND jti = 'cap-501'`, [BIG]);
+    const res = await as('court-d', PACKAGE, { r: big });
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.legalDisclosurePackage).toMatchObject({ requestId: big, events: 500, status: 'FULFILLED' });
+  });
 });
