@@ -106,14 +106,18 @@ describe('RFC 8935 push delivery (e2e, PostgreSQL, real receivers)', () => {
     const paused = await until('the stream to be paused', async () => ((await stream(s.id)).status === 'paused' ? stream(s.id) : null));
     expect(paused.statusReason).toBe(`paused by the gateway: 6 push attempts to http://127.0.0.1:${r.port} failed in a row; last: HTTP 500: down`);
     expect((await row(second)).state).toBe(DeliveryState.HELD);
+    // The gateway tells the receiver of the pause (stream-updated, pushed although paused); the
+    // receiver still fails, so that notice is dead-lettered too, after its own 5 attempts.
+    const [{ id: update }] = await ds.query(`SELECT id FROM delivery WHERE stream_id = $1 AND event_type = $2`, [s.id, STREAM_UPDATED]);
+    await until('the stream-updated notice to be dead-lettered', async () => (await row(update)).state === DeliveryState.DEAD);
 
     const list = 'query($s: ID!) { deadLetters(streamId: $s, first: 10) { totalCount edges { node { jti streamId eventType attempts lastError set } } pageInfo { hasNextPage } } }';
     const mine = await gw.as('bank-a', bankKey, list, { s: s.id });
     expect(mine.errors).toBeUndefined();
-    expect(mine.data!.deadLetters).toEqual({
-      totalCount: 1,
-      pageInfo: { hasNextPage: false },
-      edges: [{ node: { jti: first, streamId: s.id, eventType: TIER, attempts: 5, lastError: 'HTTP 500: down (gave up after 5 attempts)', set: r.received[0].body } }],
+    expect(mine.data!.deadLetters).toMatchObject({ totalCount: 2, pageInfo: { hasNextPage: false } });
+    expect(mine.data!.deadLetters.edges.map((e: any) => e.node.jti).sort()).toEqual([first, update].sort());
+    expect(mine.data!.deadLetters.edges.find((e: any) => e.node.jti === first).node).toEqual({
+      jti: first, streamId: s.id, eventType: TIER, attempts: 5, lastError: 'HTTP 500: down (gave up after 5 attempts)', set: r.received[0].body,
     });
 
     // Another partner's stream reads exactly like a missing one, for the list and the replay.
@@ -134,7 +138,8 @@ describe('RFC 8935 push delivery (e2e, PostgreSQL, real receivers)', () => {
     healthy = true;
     const replayed = await gw.as('bank-a', bankKey, replay, { s: s.id });
     expect(replayed.errors).toBeUndefined();
-    expect(replayed.data!.replayDeadLetters).toEqual({ replayed: 1, jtis: [first], held: true });
+    expect(replayed.data!.replayDeadLetters).toMatchObject({ replayed: 2, held: true });
+    expect([...replayed.data!.replayDeadLetters.jtis].sort()).toEqual([first, update].sort());
     expect(await row(first)).toMatchObject({ state: 'HELD', attempts: 0, lastError: null });
     const enabled = await fetch(`${gw.url}/ssf/status`, {
       method: 'POST',
@@ -142,14 +147,14 @@ describe('RFC 8935 push delivery (e2e, PostgreSQL, real receivers)', () => {
       body: JSON.stringify({ stream_id: s.id, status: 'enabled' }),
     });
     expect(enabled.status).toBe(200);
-    await until('both notices to be delivered', async () => (await row(first)).state === 'ACKED' && (await row(second)).state === 'ACKED');
+    await until('the three notices to be delivered', async () => (await row(first)).state === 'ACKED' && (await row(second)).state === 'ACKED' && (await row(update)).state === 'ACKED');
     // The receiver was told of the pause by an SSF stream-updated event, pushed although paused.
     const updates = r.received.map((x) => JSON.parse(Buffer.from(x.body.split('.')[1], 'base64url').toString()).events).filter((e) => e[STREAM_UPDATED]);
     expect(updates[0][STREAM_UPDATED]).toMatchObject({ status: 'paused', reason: paused.statusReason });
     expect(await row(first)).toMatchObject({ attempts: 1, lastError: null });
     expect(r.received.filter((x) => x.jti === first).map((x) => x.body)).toEqual(Array(6).fill(r.received[0].body)); // 5 failed + the replay: one SET
     const [audit] = await ds.query(`SELECT actor, details FROM audit_log WHERE action = 'delivery.dead-letters.replay' AND target = $1 ORDER BY seq DESC LIMIT 1`, [s.id]);
-    expect(audit).toMatchObject({ actor: 'bank-a', details: { replayed: 1, held: true } });
+    expect(audit).toMatchObject({ actor: 'bank-a', details: { replayed: 2, held: true } });
     const after = await gw.as('bank-a', bankKey, list, { s: s.id });
     expect(after.data!.deadLetters.totalCount).toBe(0);
   });
