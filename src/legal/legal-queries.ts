@@ -8,6 +8,7 @@ import { AuditService } from '../audit/audit.service';
 import { kindHas, Permission } from '../auth/permissions';
 import type { AuthenticatedPartner } from '../auth/authenticated-partner';
 import { badInput, notFound } from '../common/errors';
+import { PARTNER_ID_PATTERN } from '../partners/partner.enums';
 import { decodeTimeCursor, encodeTimeCursor, pageOf, pageSize } from '../common/pagination';
 import type { LegalRequestConnection, LegalRequestType } from './dto/legal.types';
 import type { LegalReviewQueueFilter, MyLegalRequestsFilter } from './dto/legal.inputs';
@@ -22,8 +23,6 @@ export const OVERDUE_SQL = `(r.status IN ('SUBMITTED', 'UNDER_REVIEW') AND r.dea
 const COLUMNS = `r.id, r.requester, r.kind, r.subject, r.legal_basis AS "legalBasis", r.case_reference AS "caseReference", r.authority, r.deadline,
   r.justification, r.token, r.jti, r.status, r.submitted_at AS "submittedAt", r.updated_at AS "updatedAt", r.decided_at AS "decidedAt",
   r.access_until AS "accessUntil", r.overdue_at AS "overdueAt", r.releases, r.released_at AS "releasedAt", r.flag_event_id AS "flagEventId"`;
-
-const PARTNER_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 class Where {
   readonly parts: string[] = [];
@@ -81,7 +80,7 @@ export class LegalQueries {
     if (filter?.overdue === true) where.add(() => OVERDUE_SQL);
     if (filter?.overdue === false) where.add(() => `NOT ${OVERDUE_SQL}`);
     if (filter?.requester != null) {
-      if (!PARTNER_ID.test(filter.requester)) throw badInput('requester must be a partner id (lowercase letters, digits and hyphens, up to 63)');
+      if (!PARTNER_ID_PATTERN.test(filter.requester)) throw badInput('requester must be a partner id (lowercase letters, digits and hyphens, up to 63)');
       where.add((p) => `r.requester = ${p(filter.requester)}`);
     }
     if (filter?.subject != null) {
